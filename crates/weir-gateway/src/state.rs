@@ -1,0 +1,28 @@
+//! What every request handler shares.
+
+use std::time::SystemTime;
+
+use weir_config::{Config, Router};
+
+use crate::guard::Guard;
+use crate::health::Health;
+use crate::keys::Keys;
+use crate::upstream::UpstreamClient;
+
+/// The gateway's shared, read-mostly state.
+pub struct Shared {
+    /// The configuration in force.
+    pub config: Config,
+    /// Model routing built from it.
+    pub router: Router,
+    /// Vendor keys.
+    pub keys: Keys,
+    /// Access rules.
+    pub guard: Guard,
+    /// What weir has learnt about vendors.
+    pub health: Health,
+    /// The vendor client.
+    pub client: UpstreamClient,
+    /// When this gateway started (reported as models' creation time).
+    pub started: SystemTime,
+}

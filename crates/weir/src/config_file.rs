@@ -1,0 +1,135 @@
+//! Finding, reading and checking `weir.toml`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use weir_config::{Config, ProcessEnv, SecretSource};
+
+use crate::cli::CheckArgs;
+
+/// The file a command uses: the one given, else `./weir.toml`, else
+/// `$XDG_CONFIG_HOME/weir/weir.toml` (or `~/.config/weir/weir.toml`); `None` means zero-config.
+pub fn locate(given: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = given {
+        return Some(path.to_owned());
+    }
+    let local = PathBuf::from("weir.toml");
+    if local.is_file() {
+        return Some(local);
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    let user = base.join("weir").join("weir.toml");
+    user.is_file().then_some(user)
+}
+
+/// Loads and validates the configuration (zero-config when there is no file).
+pub fn load(given: Option<&Path>) -> anyhow::Result<(Config, String)> {
+    match locate(given) {
+        None => {
+            let config = Config::from_toml("", "(zero-config)", &ProcessEnv)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok((config, "zero-config (no weir.toml found)".into()))
+        }
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            let origin = path.display().to_string();
+            match Config::from_toml(&text, &origin, &ProcessEnv) {
+                Ok(config) => Ok((config, origin)),
+                Err(errors) => bail!(
+                    "{} has {} error(s):\n{errors}\n(run `weir config check {}` after fixing them)",
+                    origin,
+                    errors.0.len(),
+                    origin
+                ),
+            }
+        }
+    }
+}
+
+/// `weir config check`.
+pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let given = args.file.as_deref().or(args.config.config.as_deref());
+    let path = locate(given);
+    let (config, origin) = match load(given) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    println!("{origin}: ok");
+    if path.is_none() {
+        println!("  (no file: zero-config defaults; vendors are enabled by their key variables)");
+    }
+    println!("listen: {}", config.listen);
+    if let Some(token) = &config.access_token {
+        println!("access token: {token}");
+    }
+    if config.vendors.is_empty() {
+        println!(
+            "vendors: none enabled (set a key variable such as ANTHROPIC_API_KEY, or add [vendors.NAME])"
+        );
+    } else {
+        println!("vendors:");
+        for v in &config.vendors {
+            let protocols: Vec<&str> = v.endpoints.iter().map(|e| e.protocol.as_str()).collect();
+            let key = match &v.key {
+                None => "no key".to_owned(),
+                Some(source @ SecretSource::Env(name)) => {
+                    let set = std::env::var_os(name).is_some_and(|v| !v.is_empty());
+                    format!("key {source} ({})", if set { "set" } else { "NOT SET" })
+                }
+                Some(source @ SecretSource::File(p)) => {
+                    format!(
+                        "key {source} ({})",
+                        if p.is_file() { "present" } else { "MISSING" }
+                    )
+                }
+            };
+            println!(
+                "  {:<14} {:<6} {:<40} {key}",
+                v.name,
+                v.jurisdiction.to_string(),
+                protocols.join(", ")
+            );
+        }
+    }
+    if !config.probe.is_empty() {
+        let names: Vec<&str> = config.probe.iter().map(|v| v.name.as_str()).collect();
+        println!(
+            "probed at start (enabled if they answer): {}",
+            names.join(", ")
+        );
+    }
+    if !config.routes.is_empty() {
+        println!("routes:");
+        for r in &config.routes {
+            let models: Vec<&str> = r.models.iter().map(|g| g.as_str()).collect();
+            let targets: Vec<String> = r
+                .targets
+                .iter()
+                .map(|t| match &t.model {
+                    Some(m) => format!("{}:{m}", t.vendor),
+                    None => t.vendor.clone(),
+                })
+                .collect();
+            println!(
+                "  {:<14} {} -> {}",
+                r.name,
+                models.join(", "),
+                targets.join(" -> ")
+            );
+        }
+    }
+    for note in &config.notes {
+        match note.line {
+            Some(line) => println!("note: {origin}:{line}: {}", note.message),
+            None => println!("note: {}", note.message),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
