@@ -1,8 +1,8 @@
 """Fixtures: a vendor emulator and weir in front of it, both real processes on 127.0.0.1.
 
 Each test gets its own emulator and its own weir (cool-downs and recorded requests never leak
-from one test into another); both are stopped at teardown. When a test fails, weir's log is
-printed with the teardown output.
+from one test into another); both are stopped at teardown. When a test fails, its report gets
+weir's configuration and log as extra sections.
 """
 
 from __future__ import annotations
@@ -28,14 +28,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
-    setattr(item, f"_report_{report.when}", report)
+    if report.failed:
+        for w in getattr(item, "weir_processes", []):
+            report.sections.append((f"{w.config_path.name}", w.config_path.read_text()))
+            report.sections.append((f"{w.log_path.name}", w.log()))
     return report
-
-
-def _failed(request: pytest.FixtureRequest) -> bool:
-    return any(
-        getattr(getattr(request.node, f"_report_{when}", None), "failed", False) for when in ("setup", "call")
-    )
 
 
 @pytest.fixture
@@ -65,6 +62,7 @@ def emulator(start_emulator: Callable[[], Emulator]) -> Emulator:
 def weir(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Weir]]:
     """`weir(config_toml)` writes the configuration, starts `weir serve` and waits for /healthz."""
     started: list[Weir] = []
+    request.node.weir_processes = started
 
     def start(config: str) -> Weir:
         w = Weir(tmp_path, config, name=f"weir{len(started)}")
@@ -74,8 +72,3 @@ def weir(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[s
     yield start
     for w in started:
         w.stop()
-    if _failed(request):
-        for w in started:
-            print(f"----- {w.log_path.name} ({w.config_path}) -----")
-            print(w.config_path.read_text())
-            print(w.log())

@@ -11,7 +11,7 @@ import pytest
 
 from harness import BASE, CLIENT_KEY, VENDOR_KEY, retry, route, vendor
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 TARGET = "emulated-model"
 USER = [{"role": "user", "content": "What is the weather in Paris, and what time is it there?"}]
 
