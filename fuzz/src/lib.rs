@@ -35,7 +35,11 @@ pub fn chunks_at<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 /// a time; and the frames' raw bytes followed by what is pending are exactly `data`.
 pub fn check_sse_framer(data: &[u8], cuts: &[usize]) {
     let whole = frame_all(&[data]);
-    assert_eq!(whole, frame_all(&chunks_at(data, cuts)), "split at {cuts:?}");
+    assert_eq!(
+        whole,
+        frame_all(&chunks_at(data, cuts)),
+        "split at {cuts:?}"
+    );
     let bytewise: Vec<&[u8]> = data.chunks(1).collect();
     assert_eq!(whole, frame_all(&bytewise), "fed byte by byte");
 
@@ -57,10 +61,21 @@ pub fn check_stream_relay(data: &[u8], cuts: &[usize]) {
     for protocol in Protocol::ALL {
         for model in [None, Some("weir-fuzz-model")] {
             let whole = relay_all(protocol, model, &[data]);
-            assert_eq!(whole, relay_all(protocol, model, &split), "{protocol} split at {cuts:?}");
-            assert_eq!(whole, relay_all(protocol, model, &bytewise), "{protocol} byte by byte");
+            assert_eq!(
+                whole,
+                relay_all(protocol, model, &split),
+                "{protocol} split at {cuts:?}"
+            );
+            assert_eq!(
+                whole,
+                relay_all(protocol, model, &bytewise),
+                "{protocol} byte by byte"
+            );
             if model.is_none() {
-                assert!(data.starts_with(&whole.out), "{protocol}: passthrough must be byte-exact");
+                assert!(
+                    data.starts_with(&whole.out),
+                    "{protocol}: passthrough must be byte-exact"
+                );
             }
             if whole.state == RelayState::VendorError {
                 assert!(whole.vendor_error.is_some());

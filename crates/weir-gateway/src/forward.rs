@@ -351,10 +351,14 @@ async fn stream_response(
                 );
             }
             Ok(None) => {
-                return failover(
-                    ErrorKind::BadGateway,
-                    format!("weir: vendor {vendor} closed the stream before sending any event"),
-                );
+                // A short stream may complete only now (an event held back by the framer).
+                if relay.finish(&mut out).is_err() || relay.state() == RelayState::Waiting {
+                    return failover(
+                        ErrorKind::BadGateway,
+                        format!("weir: vendor {vendor} closed the stream before sending any event"),
+                    );
+                }
+                break;
             }
             Ok(Some(Err(e))) => {
                 return failover(
@@ -372,21 +376,20 @@ async fn stream_response(
                         format!("weir: vendor {vendor} sent a malformed first event"),
                     );
                 }
-                match relay.state() {
-                    RelayState::Waiting => continue,
-                    RelayState::VendorError => {
-                        // The vendor refused inside the stream before anything reached the
-                        // client: still a proper HTTP error, or a failover.
-                        let mut error = relay.vendor_error().cloned().unwrap_or_else(|| {
-                            ApiError::new(ErrorKind::BadGateway, "the vendor reported an error")
-                        });
-                        error.message = format!("{vendor} reported: {}", error.message);
-                        return classify(shared, vendor, error);
-                    }
-                    RelayState::Streaming | RelayState::Finished => break,
+                if relay.state() != RelayState::Waiting {
+                    break;
                 }
             }
         }
+    }
+    if relay.state() == RelayState::VendorError {
+        // The vendor refused inside the stream before anything reached the client: still a
+        // proper HTTP error, or a failover.
+        let mut error = relay.vendor_error().cloned().unwrap_or_else(|| {
+            ApiError::new(ErrorKind::BadGateway, "the vendor reported an error")
+        });
+        error.message = format!("{vendor} reported: {}", error.message);
+        return classify(shared, vendor, error);
     }
     shared.health.served(vendor);
     let deadline = started + timeouts.total;

@@ -92,10 +92,22 @@ impl RelayStream {
                     return Some(self.fail(ErrorKind::Timeout, msg));
                 }
                 Ok(None) => {
-                    return Some(self.fail(
+                    let mut out = BytesMut::new();
+                    let flushed = self.relay.finish(&mut out);
+                    let clean = matches!(
+                        self.relay.state(),
+                        RelayState::Finished | RelayState::VendorError
+                    );
+                    if flushed.is_ok() && clean {
+                        self.done = true;
+                        return (!out.is_empty()).then(|| out.freeze());
+                    }
+                    let end = self.fail(
                         ErrorKind::BadGateway,
                         "the vendor's stream ended before the answer was complete".into(),
-                    ));
+                    );
+                    out.extend_from_slice(&end);
+                    return Some(out.freeze());
                 }
                 Ok(Some(Err(e))) => {
                     return Some(self.fail(
@@ -128,13 +140,19 @@ impl RelayStream {
     fn fail(&mut self, kind: ErrorKind, reason: String) -> Bytes {
         self.done = true;
         tracing::warn!(vendor = %self.vendor, events = self.relay.events(), %reason, "stream ended abnormally after it started");
-        let error = ApiError::new(
-            kind,
-            format!(
-                "weir: {} ({}); the answer is incomplete",
-                reason, self.vendor
+        // A vendor that reported an error in the stream and then went away: its own error is the
+        // more useful one to pass on.
+        let error = match self.relay.vendor_error() {
+            Some(vendor) => {
+                let mut e = vendor.clone();
+                e.message = format!("{} reported: {}", self.vendor, e.message);
+                e
+            }
+            None => ApiError::new(
+                kind,
+                format!("weir: {reason} ({}); the answer is incomplete", self.vendor),
             ),
-        );
+        };
         error.stream_frame(self.protocol, &self.relay.context())
     }
 }

@@ -298,11 +298,24 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let toml = format!("{BASE}[timeouts]\nheader_read = \"300ms\"\n");
     let weir = Weir::start(&toml).await;
     let mut stream = tokio::net::TcpStream::connect(weir.addr).await.unwrap();
-    stream.write_all(b"POST /v1/messages HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+    stream
+        .write_all(b"POST /v1/messages HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
     let mut buf = Vec::new();
     // Bounded: if the timeout did not fire, this read would wait for the 5 s guard.
-    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
-    assert!(read.is_ok(), "the connection is closed by weir, not left open");
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the connection is closed by weir, not left open"
+    );
     let text = String::from_utf8_lossy(&buf);
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
 }

@@ -271,7 +271,7 @@ impl ApiError {
 
     fn openai_error(&self) -> OpenAiError<'_> {
         OpenAiError {
-            message: Cow::Borrowed(&self.message),
+            message: &self.message,
             kind: self.kind.openai_type(),
             param: self.param.as_deref(),
             code: self.code.as_deref().or(self.kind.openai_code()),
@@ -427,7 +427,6 @@ impl ErrorKind {
 
     fn from_status(status: u16) -> ErrorKind {
         match status {
-            400 => ErrorKind::InvalidRequest,
             401 => ErrorKind::Authentication,
             402 => ErrorKind::Billing,
             403 => ErrorKind::PermissionDenied,
@@ -440,6 +439,7 @@ impl ErrorKind {
             503 => ErrorKind::Unavailable,
             504 => ErrorKind::Timeout,
             529 => ErrorKind::Overloaded,
+            // 400 and every other client error.
             400..=499 => ErrorKind::InvalidRequest,
             _ => ErrorKind::Internal,
         }
@@ -564,7 +564,12 @@ impl VendorFields {
     }
 
     fn into_error(self, status: Option<u16>) -> ApiError {
-        let status = status.filter(|s| (400..=599).contains(s));
+        let is_error_status = |s: &u16| (400..=599).contains(s);
+        // In a stream there is no status; some vendors (OpenRouter) put one in `code`.
+        let status = status.filter(is_error_status).or_else(|| {
+            let code = self.code.as_deref()?.parse::<u16>().ok();
+            code.filter(is_error_status)
+        });
         let mut kind = self.kind(status);
         let mut message = match self.message.as_deref().map(str::trim) {
             Some(m) if !m.is_empty() => truncate(m, MAX_VENDOR_MESSAGE),
@@ -577,7 +582,8 @@ impl VendorFields {
         let overflow = [&self.message, &self.code, &self.error_type]
             .into_iter()
             .flatten()
-            .any(|s| OVERFLOW_PHRASES.iter().any(|p| contains_ignore_case(s, p)));
+            .map(|s| s.to_lowercase())
+            .any(|s| OVERFLOW_PHRASES.iter().any(|p| s.contains(p)));
         if overflow {
             kind = ErrorKind::ContextLengthExceeded;
             message = with_overflow_prefix(&message).into_owned();
@@ -633,6 +639,7 @@ fn text(value: Option<&Value>) -> Option<String> {
     }
 }
 
+/// Whether `haystack` contains `needle` (which must be lower-case), ignoring case.
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(needle)
 }
@@ -700,7 +707,7 @@ struct OpenAiBody<'a> {
 
 #[derive(Serialize)]
 struct OpenAiError<'a> {
-    message: Cow<'a, str>,
+    message: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
     param: Option<&'a str>,
@@ -1104,6 +1111,16 @@ mod tests {
         assert_eq!((err.code, err.param.as_deref()), (None, Some("tools[0]")));
         let err = vendor(429, r#"{"error":{"code":1302,"message":"rate limited"}}"#);
         assert_eq!((err.kind, err.code), (ErrorKind::RateLimited, None));
+        // In a stream, a numeric code that is an HTTP status stands in for the status.
+        let ev = |s: &str| ApiError::from_stream_event(&serde_json::from_str(s).unwrap());
+        assert_eq!(
+            ev(r#"{"error":{"code":502,"message":"Provider returned error"}}"#).kind,
+            ErrorKind::BadGateway
+        );
+        assert_eq!(
+            ev(r#"{"error":{"code":1302,"message":"x"}}"#).kind,
+            ErrorKind::Internal
+        );
     }
 
     #[test]

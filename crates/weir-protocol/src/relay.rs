@@ -40,10 +40,11 @@ pub enum RelayState {
     /// `data: [DONE]`; Responses `response.completed` or `response.incomplete`.
     Finished,
     /// The vendor ended the stream with an error event (Anthropic `event: error`; Chat
-    /// Completions a chunk with a top-level `error`; Responses `response.failed`). The error
-    /// event itself was relayed.
+    /// Completions a chunk with a top-level `error`; Responses `response.failed`, or `error` as
+    /// the first event). The error event itself was relayed.
     ///
-    /// A Responses `error` event alone does not end the stream: Codex ignores it and waits for
+    /// A Responses `error` event is this state only as the stream's first event. Later in the
+    /// stream it does not end it: Codex ignores `error` events and fails the turn on
     /// `response.failed`, so the relay records the error ([`StreamRelay::vendor_error`]) and
     /// keeps relaying until `response.failed` arrives. If the vendor stops after the `error`
     /// event, the gateway sees a stream that ended while [`RelayState::Streaming`] and closes it
@@ -176,11 +177,13 @@ impl StreamRelay {
             }
             return Ok(());
         }
-        let Ok(Value::Object(event)) = serde_json::from_str::<Value>(data) else {
-            self.broken = true;
-            return Err(RelayError::Malformed);
+        let event = match serde_json::from_str::<Value>(data) {
+            Ok(event @ Value::Object(_)) => event,
+            _ => {
+                self.broken = true;
+                return Err(RelayError::Malformed);
+            }
         };
-        let event = Value::Object(event);
         self.events += 1;
         if self.state == RelayState::Waiting {
             self.state = RelayState::Streaming;
@@ -258,7 +261,10 @@ impl StreamRelay {
                 }
                 self.state = RelayState::VendorError;
             }
-            // Recorded, but the stream goes on to its `response.failed` (see `VendorError`).
+            // Before anything else nothing can have reached the client: the error ends the stream
+            // (the gateway can still answer with an HTTP error). Later it is recorded, but the
+            // stream goes on to its `response.failed` (see `RelayState::VendorError`).
+            "error" if self.events == 1 => self.fail(event),
             "error" => self.vendor_error = Some(ApiError::from_stream_event(event)),
             _ => {}
         }
@@ -596,6 +602,15 @@ data: {"type":"response.completed","sequence_number":5,"response":{"id":"resp_67
     }
 
     #[test]
+    fn responses_error_as_first_event_ends_the_stream() {
+        let error = "event: error\ndata: {\"type\":\"error\",\"code\":\"insufficient_quota\",\"message\":\"You exceeded your current quota.\",\"param\":null,\"sequence_number\":0}\n\n";
+        let r = run(Protocol::OpenAiResponses, None, &[error.as_bytes()]);
+        assert_eq!(r.state, RelayState::VendorError);
+        assert_eq!(r.vendor_error.map(|e| e.kind), Some(ErrorKind::Billing));
+        assert_eq!(r.context.next_sequence_number, 1);
+    }
+
+    #[test]
     fn responses_context_tracks_sequence_and_id() {
         let r = run(
             Protocol::OpenAiResponses,
@@ -632,7 +647,7 @@ data: {"type":"response.completed","sequence_number":5,"response":{"id":"resp_67
         }
     }
 
-    fn cut<'a>(input: &'a [u8], mut cuts: Vec<usize>) -> Vec<&'a [u8]> {
+    fn cut(input: &[u8], mut cuts: Vec<usize>) -> Vec<&[u8]> {
         cuts.iter_mut().for_each(|c| *c %= input.len() + 1);
         cuts.sort_unstable();
         let mut prev = 0;

@@ -47,7 +47,9 @@ fn pseudo_random_cuts(len: usize) -> Vec<Vec<usize>> {
         state ^= state << 17;
         usize::try_from(state % (len as u64 + 1)).unwrap()
     };
-    (1..=4).map(|n| (0..n * 3).map(|_| next()).collect()).collect()
+    (1..=4)
+        .map(|n| (0..n * 3).map(|_| next()).collect())
+        .collect()
 }
 
 #[test]
@@ -55,7 +57,10 @@ fn seed_corpus_passes_every_fuzz_check() {
     let files = corpus_files();
     for target in ["sse_framer", "stream_relay"] {
         let seeds = files.iter().filter(|(t, _)| t == target).count();
-        assert!(seeds >= 3, "fuzz/corpus/{target} needs seed files, has {seeds}");
+        assert!(
+            seeds >= 3,
+            "fuzz/corpus/{target} needs seed files, has {seeds}"
+        );
     }
     for (target, path) in &files {
         assert!(
@@ -91,4 +96,49 @@ fn chunks_at_covers_the_input() {
     assert_eq!(chunks, vec![&b"a"[..], b"", b"bcd", b"ef", b""]);
     assert_eq!(checks::split_point(b"\x03\x00abc"), 3);
     assert_eq!(checks::split_point(b"x"), 0);
+}
+
+/// The relay seeds still mean what their names say (so they keep exercising those paths): the
+/// protocol is the name's prefix; `error`/`rate_limited` seeds end in a vendor error,
+/// `malformed` ones in a relay error, the others cleanly.
+#[test]
+fn relay_seeds_reach_the_end_their_names_promise() {
+    use bytes::BytesMut;
+    use weir_protocol::Protocol;
+    use weir_protocol::relay::{RelayError, RelayState, StreamRelay};
+
+    for (target, path) in corpus_files() {
+        if target != "stream_relay" {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let protocol = if name.starts_with("anthropic_") {
+            Protocol::Anthropic
+        } else if name.starts_with("chat_") {
+            Protocol::OpenAiChat
+        } else if name.starts_with("responses_") {
+            Protocol::OpenAiResponses
+        } else {
+            continue;
+        };
+        let mut relay = StreamRelay::new(protocol, Some("alias".into()));
+        let mut out = BytesMut::new();
+        let result = relay.feed(&fs::read(&path).unwrap(), &mut out);
+        if name.contains("malformed") {
+            assert_eq!(result, Err(RelayError::Malformed), "{name}");
+        } else if name.contains("error") || name.contains("rate_limited") {
+            assert_eq!(
+                (result, relay.state()),
+                (Ok(()), RelayState::VendorError),
+                "{name}"
+            );
+            assert!(relay.vendor_error().is_some(), "{name}");
+        } else {
+            assert_eq!(
+                (result, relay.state()),
+                (Ok(()), RelayState::Finished),
+                "{name}"
+            );
+        }
+    }
 }
