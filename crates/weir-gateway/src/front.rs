@@ -399,7 +399,7 @@ fn json(status: StatusCode, body: Vec<u8>) -> Response<Body> {
 }
 
 /// Client-supplied text echoed in an error, cut short and stripped of control characters.
-fn shorten(s: &str) -> String {
+pub(crate) fn shorten(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(120).collect();
     if s.chars().count() > 120 {
         out.push('…');

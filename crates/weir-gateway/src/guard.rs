@@ -49,14 +49,14 @@ impl Guard {
                 .or(authority);
             if let Some(host) = host {
                 if !self.host_allowed(strip_port(host)) {
-                    return Err(Denied::Host(shorten(host)));
+                    return Err(Denied::Host(crate::front::shorten(host)));
                 }
             }
             if let Some(origin) = headers.get(http::header::ORIGIN) {
                 let origin = origin.to_str().unwrap_or("<non-text>");
                 let host = origin_host(origin);
                 if !host.is_some_and(|h| self.host_allowed(h)) {
-                    return Err(Denied::Origin(shorten(origin)));
+                    return Err(Denied::Origin(crate::front::shorten(origin)));
                 }
             }
         }
@@ -132,14 +132,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn shorten(s: &str) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(80).collect();
-    if s.chars().count() > 80 {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
