@@ -132,6 +132,10 @@ fn versus(value: f64, budget: f64) -> &'static str {
     if value <= budget { "within" } else { "OVER" }
 }
 
+/// One non-streaming figure with its budgets: label, figure (body size and pairs), p50 and p99
+/// budgets in µs.
+type NonStreamingRow<'a> = (&'static str, &'a Option<(usize, Pairs)>, f64, f64);
+
 impl Report {
     /// An empty report for a run of `weir_path`.
     pub fn new(
@@ -218,20 +222,7 @@ impl Report {
                 ""
             );
             let _ = writeln!(t, "   {:<18} {:>5} | {:^46} | {:^46}", "", "", "p50", "p99");
-            for (label, figure, p50_budget, p99_budget) in [
-                (
-                    "1 KB",
-                    &self.small,
-                    budget::SMALL_P50_US,
-                    budget::SMALL_P99_US,
-                ),
-                (
-                    "200 KB",
-                    &self.large,
-                    budget::LARGE_P50_US,
-                    budget::LARGE_P99_US,
-                ),
-            ] {
+            for (label, figure, p50_budget, p99_budget) in self.non_streaming_rows() {
                 let Some((bytes, pairs)) = figure else {
                     continue;
                 };
@@ -457,12 +448,10 @@ impl Report {
         }
     }
 
-    /// The figures as JSON (times in µs, sizes in bytes).
-    pub fn json(&self) -> Value {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let non_streaming: Vec<Value> = [
+    /// The non-streaming figures with their budgets (label, figure, p50 budget, p99 budget), in
+    /// the order both the table and the JSON list them.
+    fn non_streaming_rows(&self) -> [NonStreamingRow<'_>; 2] {
+        [
             (
                 "1 KB",
                 &self.small,
@@ -476,7 +465,16 @@ impl Report {
                 budget::LARGE_P99_US,
             ),
         ]
-        .into_iter()
+    }
+
+    /// The figures as JSON (times in µs, sizes in bytes).
+    pub fn json(&self) -> Value {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let non_streaming: Vec<Value> = self
+            .non_streaming_rows()
+            .into_iter()
         .filter_map(|(label, figure, b50, b99)| {
             let (bytes, pairs) = figure.as_ref()?;
             let d = Pairs::total(&pairs.direct);

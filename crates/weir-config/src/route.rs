@@ -1,5 +1,7 @@
 //! Which vendors, in which order, serve a model name.
 
+use std::sync::Arc;
+
 use crate::{Config, Glob, Vendor};
 
 /// Resolves model names to targets. Built once per configuration; lookups do not allocate beyond
@@ -7,7 +9,7 @@ use crate::{Config, Glob, Vendor};
 #[derive(Debug, Clone)]
 pub struct Router {
     /// The enabled vendors, in [`Config::vendors`] order.
-    vendors: Vec<Vendor>,
+    vendors: Vec<Arc<Vendor>>,
     routes: Vec<CompiledRoute>,
 }
 
@@ -39,7 +41,7 @@ pub struct Resolved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedTarget {
     /// The vendor.
-    pub vendor: Vendor,
+    pub vendor: Arc<Vendor>,
     /// The model name to send to it.
     pub model: String,
 }
@@ -47,7 +49,7 @@ pub struct ResolvedTarget {
 impl Router {
     /// Builds the router for `config`.
     pub fn new(config: &Config) -> Router {
-        let vendors = config.vendors.clone();
+        let vendors: Vec<Arc<Vendor>> = config.vendors.iter().cloned().map(Arc::new).collect();
         let routes = config
             .routes
             .iter()

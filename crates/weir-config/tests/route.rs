@@ -103,8 +103,8 @@ fn explicit_routes_in_order_with_disabled_targets_left_out() {
 fn resolved_targets_carry_the_whole_vendor() {
     let c = config(ROUTES, &["ANTHROPIC_API_KEY", "DASHSCOPE_API_KEY"]);
     let r = Router::new(&c).resolve("claude-opus-4").unwrap();
-    assert_eq!(&r.targets[0].vendor, c.vendor("anthropic").unwrap());
-    assert_eq!(&r.targets[1].vendor, c.vendor("dashscope").unwrap());
+    assert_eq!(&*r.targets[0].vendor, c.vendor("anthropic").unwrap());
+    assert_eq!(&*r.targets[1].vendor, c.vendor("dashscope").unwrap());
 }
 
 #[test]

@@ -57,11 +57,11 @@ pub struct Exchange<'a> {
 
 /// A target that may be tried, with its key.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub struct Candidate<'a> {
     /// Vendor and model.
     pub target: ResolvedTarget,
     /// The vendor's key, if it needs one.
-    pub key: Option<ApiKey>,
+    pub key: Option<&'a ApiKey>,
 }
 
 /// What one attempt at one target came to.
@@ -81,7 +81,7 @@ enum Attempt {
 /// Runs the attempt loop over `candidates` and returns the response for the client.
 pub async fn forward(
     shared: &Shared,
-    candidates: &[Candidate],
+    candidates: &[Candidate<'_>],
     ex: &Exchange<'_>,
 ) -> Response<Body> {
     let policy = shared.config.retry;
@@ -177,7 +177,7 @@ fn all_cooling(route: &str, cooling: &[(String, Cooling)]) -> ApiError {
     .with_retry_after(first.left)
 }
 
-async fn attempt(shared: &Shared, candidate: &Candidate, ex: &Exchange<'_>) -> Attempt {
+async fn attempt(shared: &Shared, candidate: &Candidate<'_>, ex: &Exchange<'_>) -> Attempt {
     let vendor = &candidate.target.vendor;
     let protocol = ex.endpoint.protocol();
     let Some(endpoint) = vendor.endpoint(protocol) else {
@@ -210,8 +210,7 @@ async fn attempt(shared: &Shared, candidate: &Candidate, ex: &Exchange<'_>) -> A
             ));
         }
     };
-    *request.headers_mut() =
-        headers::outgoing(ex.headers, vendor, endpoint, candidate.key.as_ref());
+    *request.headers_mut() = headers::outgoing(ex.headers, vendor, endpoint, candidate.key);
 
     let response =
         match tokio::time::timeout(timeouts.first_byte, shared.client.request(request)).await {
@@ -319,7 +318,7 @@ fn classify(shared: &Shared, vendor: &str, error: ApiError) -> Attempt {
 
 async fn stream_response(
     shared: &Shared,
-    candidate: &Candidate,
+    candidate: &Candidate<'_>,
     ex: &Exchange<'_>,
     response: Response<Incoming>,
     client_model: Option<String>,
@@ -424,7 +423,7 @@ async fn stream_response(
 
 async fn full_response(
     shared: &Shared,
-    candidate: &Candidate,
+    candidate: &Candidate<'_>,
     ex: &Exchange<'_>,
     response: Response<Incoming>,
     client_model: Option<String>,

@@ -229,7 +229,7 @@ async fn proxy(
             continue;
         }
         let key = match shared.keys.get(&vendor.name) {
-            Some(VendorKey::Present(k)) => Some(k.clone()),
+            Some(VendorKey::Present(k)) => Some(k),
             Some(VendorKey::NotNeeded) | None => None,
             Some(VendorKey::Missing(reason)) => {
                 missing_keys += 1;

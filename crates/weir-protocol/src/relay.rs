@@ -194,7 +194,9 @@ impl StreamRelay {
             Protocol::OpenAiResponses => self.note_responses(frame.event.as_deref(), &event),
         };
         let current = model_path.and_then(|path| lookup(&event, path)?.as_str());
-        if let Some(current) = current {
+        if let Some(current) = current
+            && self.vendor_model.as_deref() != Some(current)
+        {
             self.vendor_model = Some(current.to_owned());
         }
         let rewritten = match (model_path, &self.client_model, current) {
