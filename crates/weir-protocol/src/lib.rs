@@ -6,6 +6,7 @@
 //! so each piece is testable without a socket.
 #![warn(missing_docs)]
 
+pub mod canonical;
 pub mod error;
 pub mod json;
 pub mod models;
