@@ -1,6 +1,9 @@
 //! The vendors weir knows out of the box: where they are, what they speak, how they take a key.
 
+use std::sync::OnceLock;
+
 use weir_protocol::Protocol;
+use weir_protocol::canonical::Profile;
 
 use crate::{AuthStyle, Glob, Jurisdiction, SecretSource, Vendor, VendorEndpoint, VendorOrigin};
 
@@ -282,12 +285,50 @@ impl Entry {
                 .collect(),
             count_tokens: self.count_tokens,
             forward_anthropic_beta: self.forward_anthropic_beta,
+            profile: profile(self.name, None).expect("the catalogue's profiles are valid"),
             origin: match self.key_variables.first() {
                 Some(var) => VendorOrigin::KeyVariable((*var).to_owned()),
                 None => VendorOrigin::Probed,
             },
         }
     }
+}
+
+/// The vendors' request quirks, as data.
+const PROFILES: &str = include_str!("profiles.toml");
+
+fn profile_rows() -> &'static toml::Table {
+    static ROWS: OnceLock<toml::Table> = OnceLock::new();
+    ROWS.get_or_init(|| PROFILES.parse().expect("profiles.toml is valid TOML"))
+}
+
+/// The request profile of a vendor named `name`: the catalogue row of `preset` (when it names a
+/// catalogue vendor) with the keys of `overrides` (a `[vendors.NAME.profile]` table) on top.
+/// The error names the offending key and says what it accepts.
+pub fn profile_for(
+    name: &str,
+    preset: Option<&str>,
+    overrides: Option<&toml::Table>,
+) -> Result<Profile, String> {
+    let mut table = preset
+        .and_then(|p| profile_rows().get(p))
+        .and_then(|v| v.as_table())
+        .cloned()
+        .unwrap_or_default();
+    if let Some(o) = overrides {
+        for (k, v) in o {
+            table.insert(k.clone(), v.clone());
+        }
+    }
+    let mut profile: Profile = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_owned())?;
+    profile.vendor = name.to_owned();
+    Ok(profile)
+}
+
+fn profile(name: &str, overrides: Option<&toml::Table>) -> Result<Profile, String> {
+    profile_for(name, Some(name), overrides)
 }
 
 /// The built-in vendors, in the order default routing tries them. Each has
@@ -362,6 +403,44 @@ mod tests {
         for (v, n) in vendors.iter().zip(&names) {
             assert_eq!(v.name, *n);
         }
+    }
+
+    #[test]
+    fn every_catalogue_vendor_has_a_valid_profile_row() {
+        let rows = profile_rows();
+        for name in names() {
+            assert!(
+                rows.contains_key(name),
+                "profiles.toml has no row for {name}"
+            );
+            assert_eq!(profile(name, None).unwrap().vendor, name);
+        }
+        for key in rows.keys() {
+            assert!(
+                names().any(|n| n == key),
+                "profiles.toml row {key} is no vendor"
+            );
+        }
+        let a = vendor("anthropic").unwrap().profile;
+        assert!(a.cache_control && !a.strip_billing_header && a.untagged_signatures);
+        assert_eq!(a.max_temperature, 1.0);
+        let d = vendor("deepseek").unwrap().profile;
+        assert!(d.reasoning_back && !d.images && d.strip_billing_header);
+        assert!(!vendor("moonshot").unwrap().profile.tool_choice_required);
+    }
+
+    #[test]
+    fn profile_overrides_apply_over_the_preset_and_are_checked() {
+        let mut o = toml::Table::new();
+        o.insert("stream_usage".into(), toml::Value::Boolean(false));
+        let p = profile_for("mine", Some("deepseek"), Some(&o)).unwrap();
+        assert!(!p.stream_usage && p.reasoning_back);
+        assert_eq!(p.vendor, "mine");
+        o.insert("nonsense".into(), toml::Value::Boolean(true));
+        let e = profile_for("mine", Some("deepseek"), Some(&o)).unwrap_err();
+        assert!(e.contains("nonsense"), "{e}");
+        let p = profile_for("custom", None, None).unwrap();
+        assert_eq!(p, Profile::named("custom"));
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub struct RetryPolicy {
 }
 
 /// A model vendor weir may send requests to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Vendor {
     /// Unique name, used in routes (`anthropic`, `qwen`, ...).
     pub name: String,
@@ -100,6 +100,8 @@ pub struct Vendor {
     /// Whether the client's `anthropic-beta` header is forwarded (only vendors that accept
     /// unknown betas).
     pub forward_anthropic_beta: bool,
+    /// What it accepts in translated requests (protocols.md §2.8, §9).
+    pub profile: weir_protocol::canonical::Profile,
     /// Why it is enabled.
     pub origin: VendorOrigin,
 }

@@ -72,6 +72,7 @@ struct RawVendor {
     models: Option<Vec<Spanned<String>>>,
     count_tokens: Option<bool>,
     enabled: Option<bool>,
+    profile: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize)]
@@ -836,6 +837,19 @@ fn vendor(
             .unwrap_or_default(),
     };
 
+    let profile = match catalogue::profile_for(
+        vname,
+        preset.as_ref().map(|p| p.name.as_str()),
+        raw.profile.as_ref().map(|t| t.get_ref()),
+    ) {
+        Ok(p) => p,
+        Err(message) => {
+            let span = raw.profile.as_ref().map(|t| t.span()).unwrap_or(0..0);
+            cx.error(span, format!("profile: {message}"));
+            weir_protocol::canonical::Profile::named(vname)
+        }
+    };
+
     if cx.errors.len() > errors_before {
         return None;
     }
@@ -878,6 +892,7 @@ fn vendor(
             .or(preset.as_ref().map(|p| p.count_tokens))
             .unwrap_or(false),
         forward_anthropic_beta: preset.as_ref().is_some_and(|p| p.forward_anthropic_beta),
+        profile,
         origin: VendorOrigin::File { line },
     })
 }

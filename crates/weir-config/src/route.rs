@@ -28,7 +28,7 @@ enum Found<'a> {
 }
 
 /// The outcome of routing one model name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
     /// The explicit route's name, or `vendor:NAME` when the model matched a vendor's own `models`
     /// globs.
@@ -38,7 +38,7 @@ pub struct Resolved {
 }
 
 /// One target of a resolved route.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedTarget {
     /// The vendor.
     pub vendor: Arc<Vendor>,

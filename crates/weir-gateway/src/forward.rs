@@ -13,21 +13,24 @@
 //! (a cut-off: the target is skipped for the cut-off cool-down and a warning is logged). Every
 //! other vendor error goes back to the client in the client's protocol.
 
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use weir_config::{ApiKey, ResolvedTarget};
+use weir_protocol::canonical::{Reply, Request as Canonical};
 use weir_protocol::relay::{RelayState, StreamRelay};
+use weir_protocol::translate;
 use weir_protocol::{ApiError, Endpoint, ErrorKind, Protocol, json};
 
 use crate::body::{self, Body};
 use crate::headers;
 use crate::health::Cooling;
 use crate::state::Shared;
-use crate::stream::RelayStream;
+use crate::stream::{Pipe, RelayStream};
 use crate::upstream;
 
 /// Largest vendor error body weir reads (the message is all it needs).
@@ -53,15 +56,41 @@ pub struct Exchange<'a> {
     pub request_id: &'a str,
     /// The route that matched.
     pub route: &'a str,
+    /// The client's request in canonical form, decoded the first time a target needs
+    /// translation.
+    pub canonical: OnceLock<Result<Arc<Canonical>, ApiError>>,
 }
 
-/// A target that may be tried, with its key.
+impl Exchange<'_> {
+    /// The client's request in canonical form (decoded once, on first use).
+    pub fn canonical(&self) -> Result<&Arc<Canonical>, &ApiError> {
+        self.canonical
+            .get_or_init(|| {
+                translate::decode_request(self.endpoint.protocol(), &self.body)
+                    .map(Arc::new)
+                    .map_err(|e| e.into_api_error())
+            })
+            .as_ref()
+    }
+
+    /// A rough input-token count for answers that must report input before the vendor does
+    /// (Anthropic `message_start`): a byte count over four, which errs high for JSON-heavy
+    /// bodies, as an estimate used for context accounting should.
+    fn input_estimate(&self) -> u64 {
+        (self.body.len() / 4) as u64
+    }
+}
+
+/// A target that may be tried, with its key and the protocol weir speaks to it.
 #[derive(Debug, Clone)]
 pub struct Candidate<'a> {
     /// Vendor and model.
     pub target: ResolvedTarget,
     /// The vendor's key, if it needs one.
     pub key: Option<&'a ApiKey>,
+    /// The vendor endpoint's protocol: the client's when the vendor speaks it (a byte-exact
+    /// passthrough), another one otherwise (a translation).
+    pub protocol: Protocol,
 }
 
 /// What one attempt at one target came to.
@@ -70,6 +99,9 @@ enum Attempt {
     Committed(Response<Body>),
     /// This error goes to the client; no other target is tried.
     Final(ApiError),
+    /// This target cannot serve this request (it cannot express something the request needs);
+    /// the next one is tried, and nothing is held against this one.
+    Unsuitable(ApiError),
     /// Try the next target; skip this one for `cooldown`.
     Failover {
         error: ApiError,
@@ -108,6 +140,16 @@ pub async fn forward(
                 Attempt::Committed(response) => return response,
                 Attempt::Final(error) => {
                     return error_response(protocol, ex.request_id, error, attempts > 1);
+                }
+                Attempt::Unsuitable(error) => {
+                    tracing::info!(
+                        request_id = ex.request_id,
+                        vendor = %vendor,
+                        reason = %error.message,
+                        "vendor cannot serve this request; trying the next target"
+                    );
+                    attempts -= 1;
+                    last = Some(error);
                 }
                 Attempt::Failover {
                     error,
@@ -179,25 +221,36 @@ fn all_cooling(route: &str, cooling: &[(String, Cooling)]) -> ApiError {
 
 async fn attempt(shared: &Shared, candidate: &Candidate<'_>, ex: &Exchange<'_>) -> Attempt {
     let vendor = &candidate.target.vendor;
-    let protocol = ex.endpoint.protocol();
-    let Some(endpoint) = vendor.endpoint(protocol) else {
+    let client_protocol = ex.endpoint.protocol();
+    let Some(endpoint) = vendor.endpoint(candidate.protocol) else {
         return Attempt::Final(ApiError::new(
             ErrorKind::Internal,
-            format!("weir: vendor {} has no {protocol} endpoint", vendor.name),
+            format!(
+                "weir: vendor {} has no {} endpoint",
+                vendor.name, candidate.protocol
+            ),
         ));
     };
     let timeouts = shared.config.timeouts;
     let policy = shared.config.retry;
     let started = Instant::now();
     let rewrite_model = candidate.target.model != ex.client_model;
-    let body = if rewrite_model {
-        json::replace_string(&ex.body, &["model"], &candidate.target.model)
-            .map(Bytes::from)
-            .unwrap_or_else(|| ex.body.clone())
+    let (body, vendor_endpoint, reply) = if candidate.protocol == client_protocol {
+        let body = if rewrite_model {
+            json::replace_string(&ex.body, &["model"], &candidate.target.model)
+                .map(Bytes::from)
+                .unwrap_or_else(|| ex.body.clone())
+        } else {
+            ex.body.clone()
+        };
+        (body, ex.endpoint, None)
     } else {
-        ex.body.clone()
+        match translate_request(candidate, ex) {
+            Ok((body, reply)) => (body, Endpoint::generation(candidate.protocol), Some(reply)),
+            Err(error) => return Attempt::Unsuitable(error),
+        }
     };
-    let url = ex.endpoint.url(&endpoint.base_url);
+    let url = vendor_endpoint.url(&endpoint.base_url);
     let mut request = match Request::post(&url).body(Full::new(body)) {
         Ok(r) => r,
         Err(_) => {
@@ -260,11 +313,59 @@ async fn attempt(shared: &Shared, candidate: &Candidate<'_>, ex: &Exchange<'_>) 
         return vendor_error(shared, vendor.name.as_str(), response, started).await;
     }
     let client_model = rewrite_model.then(|| ex.client_model.clone());
-    if ex.stream && is_event_stream(response.headers()) {
-        stream_response(shared, candidate, ex, response, client_model, started).await
-    } else {
-        full_response(shared, candidate, ex, response, client_model, started).await
+    let streamed = ex.stream && is_event_stream(response.headers());
+    match reply {
+        None if streamed => {
+            let pipe = Pipe::Relay(
+                StreamRelay::new(client_protocol, client_model),
+                client_protocol,
+            );
+            stream_response(shared, candidate, ex, response, pipe, started).await
+        }
+        None => full_response(shared, candidate, ex, response, client_model, started).await,
+        Some(reply) if streamed => {
+            let translator = translate::StreamTranslator::new(
+                candidate.protocol,
+                client_protocol,
+                &vendor.name,
+                reply,
+            );
+            let pipe = Pipe::Translate(Box::new(translator));
+            stream_response(shared, candidate, ex, response, pipe, started).await
+        }
+        Some(reply) => translated_response(shared, candidate, ex, response, reply, started).await,
     }
+}
+
+/// The client's request encoded for the candidate's protocol, and what the answer's encoder
+/// needs to know. An error means this vendor cannot serve the request as asked.
+fn translate_request(
+    candidate: &Candidate<'_>,
+    ex: &Exchange<'_>,
+) -> Result<(Bytes, Arc<Reply>), ApiError> {
+    let client = ex.canonical().map_err(Clone::clone)?;
+    let mut request = Canonical::clone(client);
+    request.model = candidate.target.model.clone();
+    let profile = &candidate.target.vendor.profile;
+    let body = translate::encode_request(candidate.protocol, &request, profile).map_err(|e| {
+        let mut error = e.into_api_error();
+        error.message = format!(
+            "{} (vendor {}, via {})",
+            error.message, candidate.target.vendor.name, candidate.protocol
+        );
+        error
+    })?;
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let reply = Reply::new(
+        ex.client_model.clone(),
+        Arc::clone(client),
+        ex.input_estimate(),
+        created,
+    );
+    Ok((Bytes::from(body), Arc::new(reply)))
 }
 
 async fn vendor_error(
@@ -321,15 +422,13 @@ async fn stream_response(
     candidate: &Candidate<'_>,
     ex: &Exchange<'_>,
     response: Response<Incoming>,
-    client_model: Option<String>,
+    mut relay: Pipe,
     started: Instant,
 ) -> Attempt {
     let vendor = candidate.target.vendor.name.as_str();
-    let protocol = ex.endpoint.protocol();
     let timeouts = shared.config.timeouts;
     let policy = shared.config.retry;
     let (parts, mut upstream) = response.into_parts();
-    let mut relay = StreamRelay::new(protocol, client_model);
     let mut out = BytesMut::new();
     let failover = |kind, message: String| Attempt::Failover {
         error: ApiError::new(kind, message),
@@ -396,11 +495,20 @@ async fn stream_response(
         out.freeze(),
         upstream,
         relay,
-        protocol,
         timeouts.idle,
         deadline,
         vendor,
     );
+    Attempt::Committed(event_stream(stream.into_body(), &parts.headers, ex, vendor))
+}
+
+/// A `200 text/event-stream` response carrying `body`.
+fn event_stream(
+    body: Body,
+    vendor_headers: &HeaderMap,
+    ex: &Exchange<'_>,
+    vendor: &str,
+) -> Response<Body> {
     let mut builder = Response::builder().status(StatusCode::OK);
     if let Some(h) = builder.headers_mut() {
         h.insert(
@@ -412,12 +520,75 @@ async fn stream_response(
             HeaderValue::from_static("no-cache"),
         );
         h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+        response_headers(h, vendor_headers, ex, vendor);
+    }
+    builder
+        .body(body)
+        .unwrap_or_else(|_| internal_error(ex.endpoint.protocol(), ex.request_id))
+}
+
+/// A vendor's complete answer in another protocol, translated for the client: as one JSON body,
+/// or as a stream of the client's protocol when the client asked for one and the vendor
+/// answered in one piece.
+async fn translated_response(
+    shared: &Shared,
+    candidate: &Candidate<'_>,
+    ex: &Exchange<'_>,
+    response: Response<Incoming>,
+    reply: Arc<Reply>,
+    started: Instant,
+) -> Attempt {
+    let vendor = candidate.target.vendor.name.as_str();
+    let client = ex.endpoint.protocol();
+    let (parts, upstream) = response.into_parts();
+    let bytes =
+        match body::read_limited(upstream, MAX_RESPONSE_BODY, remaining(shared, started)).await {
+            Ok(b) => b,
+            Err(e) => {
+                return Attempt::Failover {
+                    error: ApiError::new(
+                        ErrorKind::BadGateway,
+                        format!("weir: vendor {vendor}'s response could not be read: {e}"),
+                    ),
+                    cooldown: shared.config.retry.failure_cooldown,
+                    why: "response broke".into(),
+                };
+            }
+        };
+    let answer = match translate::decode_response(candidate.protocol, &bytes, vendor) {
+        Ok(a) => a,
+        Err(e) => {
+            return Attempt::Failover {
+                error: translate::malformed_vendor_answer(vendor, &e),
+                cooldown: shared.config.retry.failure_cooldown,
+                why: "unreadable answer".into(),
+            };
+        }
+    };
+    shared.health.served(vendor);
+    if ex.stream {
+        let events = translate::response_events(&answer);
+        let bytes = translate::encode_stream(client, reply, &events);
+        return Attempt::Committed(event_stream(
+            body::full(bytes.freeze()),
+            &parts.headers,
+            ex,
+            vendor,
+        ));
+    }
+    let body = translate::encode_response(client, &answer, &reply);
+    let mut builder = Response::builder().status(StatusCode::OK);
+    if let Some(h) = builder.headers_mut() {
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         response_headers(h, &parts.headers, ex, vendor);
     }
     Attempt::Committed(
         builder
-            .body(stream.into_body())
-            .unwrap_or_else(|_| internal_error(protocol, ex.request_id)),
+            .body(body::full(Bytes::from(body)))
+            .unwrap_or_else(|_| internal_error(client, ex.request_id)),
     )
 }
 

@@ -1,7 +1,7 @@
 //! The front: which endpoint a request is for, the checks every request passes (access, content
 //! type, size, JSON), routing, and errors in the protocol of the endpoint the client called.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
@@ -217,17 +217,21 @@ async fn proxy(
     let mut missing_keys = 0;
     for target in resolved.targets {
         let vendor = &target.vendor;
-        if vendor.endpoint(protocol).is_none() {
-            skipped.push(format!(
-                "{} does not speak {protocol} (translation between protocols is not in this build)",
-                vendor.name
-            ));
-            continue;
-        }
-        if endpoint == Endpoint::CountTokens && !vendor.count_tokens {
-            skipped.push(format!("{} does not offer count_tokens", vendor.name));
-            continue;
-        }
+        let vendor_protocol = if endpoint == Endpoint::CountTokens {
+            if !vendor.count_tokens || vendor.endpoint(Protocol::Anthropic).is_none() {
+                skipped.push(format!("{} does not offer count_tokens", vendor.name));
+                continue;
+            }
+            Protocol::Anthropic
+        } else {
+            match speak(protocol, vendor) {
+                Some(p) => p,
+                None => {
+                    skipped.push(format!("{} has no endpoint configured", vendor.name));
+                    continue;
+                }
+            }
+        };
         let key = match shared.keys.get(&vendor.name) {
             Some(VendorKey::Present(k)) => Some(k),
             Some(VendorKey::NotNeeded) | None => None,
@@ -237,12 +241,18 @@ async fn proxy(
                 continue;
             }
         };
-        candidates.push(Candidate { target, key });
+        candidates.push(Candidate {
+            target,
+            key,
+            protocol: vendor_protocol,
+        });
+    }
+    if candidates.is_empty() && endpoint == Endpoint::CountTokens {
+        // No vendor on the route counts tokens itself: weir counts them.
+        return count_locally(protocol, rid, &bytes);
     }
     if candidates.is_empty() {
-        let kind = if endpoint == Endpoint::CountTokens {
-            ErrorKind::NotFound
-        } else if missing_keys > 0 {
+        let kind = if missing_keys > 0 {
             ErrorKind::Unavailable
         } else {
             ErrorKind::InvalidRequest
@@ -265,8 +275,58 @@ async fn proxy(
         headers: &parts.headers,
         request_id: rid,
         route: &resolved.route,
+        canonical: OnceLock::new(),
     };
     forward::forward(shared, &candidates, &exchange).await
+}
+
+/// The protocol weir speaks to `vendor` for a `client` request: the client's own when the vendor
+/// has it (a byte-exact passthrough), otherwise the first the vendor has in a fixed order of
+/// preference. Anthropic Messages comes first among translations because its block model keeps
+/// the most (signatures, `is_error`, cache hints); Chat Completions before Responses because every
+/// OpenAI-compatible server has it.
+fn speak(client: Protocol, vendor: &weir_config::Vendor) -> Option<Protocol> {
+    let order = match client {
+        Protocol::Anthropic => [
+            Protocol::Anthropic,
+            Protocol::OpenAiChat,
+            Protocol::OpenAiResponses,
+        ],
+        Protocol::OpenAiChat => [
+            Protocol::OpenAiChat,
+            Protocol::Anthropic,
+            Protocol::OpenAiResponses,
+        ],
+        Protocol::OpenAiResponses => [
+            Protocol::OpenAiResponses,
+            Protocol::Anthropic,
+            Protocol::OpenAiChat,
+        ],
+    };
+    order.into_iter().find(|p| vendor.endpoint(*p).is_some())
+}
+
+/// `count_tokens` answered by weir: the request's text counted with a real tokenizer, marked as
+/// an estimate.
+fn count_locally(protocol: Protocol, rid: &str, body: &[u8]) -> Response<Body> {
+    let request = match weir_protocol::translate::decode_request(protocol, body) {
+        Ok(r) => r,
+        Err(e) => return forward::error_response(protocol, rid, e.into_api_error(), false),
+    };
+    let n = crate::tokens::estimate(&request);
+    let mut response = json(
+        StatusCode::OK,
+        format!("{{\"input_tokens\":{n}}}").into_bytes(),
+    );
+    let h = response.headers_mut();
+    h.insert(
+        crate::tokens::ESTIMATE_HEADER,
+        HeaderValue::from_static("estimate"),
+    );
+    if let Ok(v) = HeaderValue::from_str(rid) {
+        h.insert(protocol.request_id_header(), v);
+    }
+    response
 }
 
 fn too_large(limit: usize) -> ApiError {

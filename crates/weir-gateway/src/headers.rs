@@ -105,6 +105,7 @@ mod tests {
             models: vec![],
             count_tokens: false,
             forward_anthropic_beta: beta,
+            profile: weir_protocol::canonical::Profile::named("v"),
             origin: VendorOrigin::Probed,
         }
     }

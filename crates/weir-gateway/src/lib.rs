@@ -18,6 +18,7 @@ pub mod probe;
 pub mod server;
 pub mod state;
 pub mod stream;
+pub mod tokens;
 pub mod upstream;
 
 use std::future::Future;
@@ -62,6 +63,8 @@ impl Gateway {
         env: &(dyn Env + Sync),
         listen: SocketAddr,
     ) -> Result<Gateway, StartError> {
+        // Load the tokenizer for local count_tokens off the request path.
+        std::thread::spawn(tokens::warm);
         let token = keys::access_token(&config, env)?;
         let loopback = listen.ip().is_loopback();
         if !loopback && token.is_none() {

@@ -1,7 +1,7 @@
-//! The body of a relayed stream after the commit barrier: the vendor's events go to the client
-//! as they arrive (one read, one write; no buffering beyond the event being completed), and a
-//! stream that breaks, stalls or outlives its deadline ends with the client protocol's error
-//! event instead of a silent cut.
+//! The body of a stream after the commit barrier: the vendor's events go to the client as they
+//! arrive (one read, one write; no buffering beyond the event being completed), and a stream
+//! that breaks, stalls or outlives its deadline ends with the client protocol's error event
+//! instead of a silent cut.
 //!
 //! No task is spawned per stream: the body is polled by the connection that sends it, so a
 //! client that goes away drops the vendor connection with it, and a client that reads slowly
@@ -14,17 +14,78 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
-use weir_protocol::relay::{RelayState, StreamRelay};
+use weir_protocol::relay::{RelayError, RelayState, StreamRelay};
+use weir_protocol::translate::StreamTranslator;
 use weir_protocol::{ApiError, ErrorKind, Protocol};
 
 use crate::body::Body;
+
+/// What turns the vendor's stream into the client's: a byte-exact relay when both speak the same
+/// protocol, a translator otherwise.
+// The relay stays inline: it is the hot path, and one pipe lives per stream.
+#[allow(clippy::large_enum_variant)]
+pub enum Pipe {
+    /// Same protocol; the client's protocol is kept for weir's own error events.
+    Relay(StreamRelay, Protocol),
+    /// Different protocols.
+    Translate(Box<StreamTranslator>),
+}
+
+impl Pipe {
+    /// Feeds vendor bytes; the client's bytes go to `out`.
+    pub fn feed(&mut self, chunk: &[u8], out: &mut BytesMut) -> Result<(), RelayError> {
+        match self {
+            Pipe::Relay(r, _) => r.feed(chunk, out),
+            Pipe::Translate(t) => t.feed(chunk, out),
+        }
+    }
+
+    /// The vendor's stream ended.
+    pub fn finish(&mut self, out: &mut BytesMut) -> Result<(), RelayError> {
+        match self {
+            Pipe::Relay(r, _) => r.finish(out),
+            Pipe::Translate(t) => t.finish(out),
+        }
+    }
+
+    /// Where the stream stands.
+    pub fn state(&self) -> RelayState {
+        match self {
+            Pipe::Relay(r, _) => r.state(),
+            Pipe::Translate(t) => t.state(),
+        }
+    }
+
+    /// Events passed on so far.
+    pub fn events(&self) -> u64 {
+        match self {
+            Pipe::Relay(r, _) => r.events(),
+            Pipe::Translate(t) => t.events(),
+        }
+    }
+
+    /// The vendor's in-stream error, if it reported one.
+    pub fn vendor_error(&self) -> Option<&ApiError> {
+        match self {
+            Pipe::Relay(r, _) => r.vendor_error(),
+            Pipe::Translate(t) => t.vendor_error(),
+        }
+    }
+
+    /// The bytes that end the client's stream with `error`.
+    fn fail(&mut self, error: ApiError) -> Bytes {
+        match self {
+            Pipe::Relay(r, protocol) => error.stream_frame(*protocol, &r.context()),
+            Pipe::Translate(t) => t.fail(error).freeze(),
+        }
+    }
+}
 
 /// A committed stream on its way to the client.
 pub struct RelayStream {
     initial: Bytes,
     upstream: Incoming,
-    relay: StreamRelay,
-    protocol: Protocol,
+    pipe: Pipe,
     idle: Duration,
     deadline: Instant,
     vendor: String,
@@ -32,12 +93,11 @@ pub struct RelayStream {
 }
 
 impl RelayStream {
-    /// `initial` holds the events read before the commit barrier; they go out first.
+    /// `initial` holds the client bytes produced before the commit barrier; they go out first.
     pub fn new(
         initial: Bytes,
         upstream: Incoming,
-        relay: StreamRelay,
-        protocol: Protocol,
+        pipe: Pipe,
         idle: Duration,
         deadline: Instant,
         vendor: &str,
@@ -45,8 +105,7 @@ impl RelayStream {
         RelayStream {
             initial,
             upstream,
-            relay,
-            protocol,
+            pipe,
             idle,
             deadline,
             vendor: vendor.to_owned(),
@@ -63,17 +122,20 @@ impl RelayStream {
         StreamBody::new(stream.boxed()).boxed_unsync()
     }
 
+    fn ended(&self) -> bool {
+        self.done
+            || matches!(
+                self.pipe.state(),
+                RelayState::Finished | RelayState::VendorError
+            )
+    }
+
     async fn next_bytes(&mut self) -> Option<Bytes> {
         if !self.initial.is_empty() {
             return Some(std::mem::take(&mut self.initial));
         }
         loop {
-            if self.done
-                || matches!(
-                    self.relay.state(),
-                    RelayState::Finished | RelayState::VendorError
-                )
-            {
+            if self.ended() {
                 return None;
             }
             let left = self.deadline.saturating_duration_since(Instant::now());
@@ -93,12 +155,8 @@ impl RelayStream {
                 }
                 Ok(None) => {
                     let mut out = BytesMut::new();
-                    let flushed = self.relay.finish(&mut out);
-                    let clean = matches!(
-                        self.relay.state(),
-                        RelayState::Finished | RelayState::VendorError
-                    );
-                    if flushed.is_ok() && clean {
+                    let flushed = self.pipe.finish(&mut out);
+                    if flushed.is_ok() && self.ended() {
                         self.done = true;
                         return (!out.is_empty()).then(|| out.freeze());
                     }
@@ -120,7 +178,7 @@ impl RelayStream {
                         continue;
                     };
                     let mut out = BytesMut::new();
-                    if self.relay.feed(&data, &mut out).is_err() {
+                    if self.pipe.feed(&data, &mut out).is_err() {
                         let end = self.fail(
                             ErrorKind::BadGateway,
                             "the vendor sent a malformed event".into(),
@@ -139,10 +197,10 @@ impl RelayStream {
     /// Ends the stream with an error event in the client's protocol.
     fn fail(&mut self, kind: ErrorKind, reason: String) -> Bytes {
         self.done = true;
-        tracing::warn!(vendor = %self.vendor, events = self.relay.events(), %reason, "stream ended abnormally after it started");
+        tracing::warn!(vendor = %self.vendor, events = self.pipe.events(), %reason, "stream ended abnormally after it started");
         // A vendor that reported an error in the stream and then went away: its own error is the
         // more useful one to pass on.
-        let error = match self.relay.vendor_error() {
+        let error = match self.pipe.vendor_error() {
             Some(vendor) => {
                 let mut e = vendor.clone();
                 e.message = format!("{} reported: {}", self.vendor, e.message);
@@ -153,6 +211,6 @@ impl RelayStream {
                 format!("weir: {reason} ({}); the answer is incomplete", self.vendor),
             ),
         };
-        error.stream_frame(self.protocol, &self.relay.context())
+        self.pipe.fail(error)
     }
 }

@@ -154,22 +154,24 @@ async fn unknown_paths_models_and_methods_are_404_in_the_right_shape() {
 }
 
 #[tokio::test]
-async fn a_target_that_speaks_another_protocol_is_explained() {
-    let (weir, _emu) = gateway().await;
-    // claude-* goes to an Anthropic vendor; a Chat Completions client asking for it cannot be
-    // served without translation.
+async fn a_request_the_target_protocol_cannot_express_is_explained() {
+    let (weir, emu) = gateway().await;
+    // claude-* goes to an Anthropic-protocol vendor, which cannot give several choices: the
+    // Chat Completions client hears why, in its own shape, and nothing reaches the vendor.
+    let mut body = chat_body("claude-x", false);
+    body["n"] = serde_json::json!(2);
     let (status, v) = post(
         &weir,
         "/v1/chat/completions",
         "application/json",
-        serde_json::to_vec(&chat_body("claude-x", false)).unwrap(),
+        serde_json::to_vec(&body).unwrap(),
     )
     .await;
-    assert_eq!(status, 400);
-    assert!(
-        openai_error(&v).contains("does not speak openai-chat"),
-        "{v}"
-    );
+    assert_eq!(status, 400, "{v}");
+    let message = openai_error(&v);
+    assert!(message.contains("n > 1"), "{v}");
+    assert!(message.contains("vendor a"), "names the vendor: {v}");
+    assert!(emu.requests().is_empty());
 }
 
 #[tokio::test]

@@ -6,13 +6,17 @@
 //! so each piece is testable without a socket.
 #![warn(missing_docs)]
 
+pub mod anthropic;
 pub mod canonical;
+pub mod chat;
 pub mod error;
 pub mod json;
 pub mod models;
 pub mod relay;
 pub mod request;
+pub mod responses;
 pub mod sse;
+pub mod translate;
 
 mod protocol;
 

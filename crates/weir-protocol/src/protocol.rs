@@ -88,6 +88,16 @@ impl Endpoint {
         }
     }
 
+    /// The endpoint that generates an answer in protocol `p` (Messages, Chat Completions,
+    /// Responses).
+    pub fn generation(p: Protocol) -> Endpoint {
+        match p {
+            Protocol::Anthropic => Endpoint::Messages,
+            Protocol::OpenAiChat => Endpoint::ChatCompletions,
+            Protocol::OpenAiResponses => Endpoint::Responses,
+        }
+    }
+
     /// The path appended to a vendor's base URL for this endpoint.
     pub fn path_suffix(self) -> &'static str {
         match self {
@@ -114,6 +124,13 @@ mod tests {
             assert_eq!(p.as_str().parse::<Protocol>(), Ok(p));
         }
         assert!("openai".parse::<Protocol>().is_err());
+    }
+
+    #[test]
+    fn generation_endpoints_speak_their_protocol() {
+        for p in Protocol::ALL {
+            assert_eq!(Endpoint::generation(p).protocol(), p);
+        }
     }
 
     #[test]
