@@ -7,11 +7,13 @@ use crate::answer::{Answer, Call};
 use crate::ids;
 use crate::stream;
 
-/// The parts of a response that do not depend on the reply: ids, time and echoed parameters.
+/// The parts of a response that do not depend on the reply: ids, time, echoed parameters and
+/// which of the request's tools are `custom` (free-form) tools.
 pub struct Context {
     id: String,
     created_at: u64,
     echo: Map<String, Value>,
+    custom_tools: Vec<String>,
 }
 
 impl Context {
@@ -41,11 +43,26 @@ impl Context {
         ]
         .into_iter()
         .collect();
+        let custom_tools = request
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|tool| tool.get("type").and_then(Value::as_str) == Some("custom"))
+            .filter_map(|tool| tool.get("name").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
         Context {
             id: ids::hex("resp_", 48),
             created_at: ids::unix_now(),
             echo,
+            custom_tools,
         }
+    }
+
+    /// Whether the request declared `name` as a `custom` tool.
+    fn is_custom(&self, name: &str) -> bool {
+        self.custom_tools.iter().any(|t| t == name)
     }
 
     /// A `response` object with the given state.
@@ -78,15 +95,33 @@ impl Context {
 
 /// One output item of the final response.
 enum Item<'a> {
-    Reasoning { id: String, text: &'a str },
-    Message { id: String, text: &'a str },
-    Call { id: String, call: &'a Call },
+    Reasoning {
+        id: String,
+        text: &'a str,
+    },
+    Message {
+        id: String,
+        text: &'a str,
+    },
+    Call {
+        id: String,
+        call: &'a Call,
+    },
+    /// A call of a `custom` tool, with its free-form input.
+    Custom {
+        id: String,
+        call: &'a Call,
+        input: String,
+    },
 }
 
 impl Item<'_> {
     fn id(&self) -> &str {
         match self {
-            Item::Reasoning { id, .. } | Item::Message { id, .. } | Item::Call { id, .. } => id,
+            Item::Reasoning { id, .. }
+            | Item::Message { id, .. }
+            | Item::Call { id, .. }
+            | Item::Custom { id, .. } => id,
         }
     }
 
@@ -126,11 +161,33 @@ impl Item<'_> {
                 "arguments": if done { call.arguments.as_str() } else { "" },
                 "status": if done { "completed" } else { "in_progress" },
             }),
+            Item::Custom { id, call, input } => json!({
+                "type": "custom_tool_call",
+                "id": id,
+                "call_id": call.id,
+                "name": call.name,
+                "input": if done { input.as_str() } else { "" },
+                "status": if done { "completed" } else { "in_progress" },
+            }),
         }
     }
 }
 
-fn items(answer: &Answer) -> Vec<Item<'_>> {
+/// The free-form input of a call to a `custom` tool. A script gives tool arguments as JSON
+/// text; for a custom tool, arguments of the form `{"input": "<text>"}` (how a custom tool call
+/// looks through a vendor without custom tools) stand for `<text>`, and anything else is the
+/// input as written.
+fn custom_input(arguments: &str) -> String {
+    if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(arguments)
+        && object.len() == 1
+        && let Some(Value::String(input)) = object.get("input")
+    {
+        return input.clone();
+    }
+    arguments.to_owned()
+}
+
+fn items<'a>(answer: &'a Answer, ctx: &Context) -> Vec<Item<'a>> {
     let mut items = Vec::new();
     if let Some(text) = &answer.thinking {
         items.push(Item::Reasoning {
@@ -145,10 +202,18 @@ fn items(answer: &Answer) -> Vec<Item<'_>> {
         });
     }
     for call in &answer.calls {
-        items.push(Item::Call {
-            id: ids::hex("fc_", 48),
-            call,
-        });
+        if ctx.is_custom(&call.name) {
+            items.push(Item::Custom {
+                id: ids::hex("ctc_", 48),
+                call,
+                input: custom_input(&call.arguments),
+            });
+        } else {
+            items.push(Item::Call {
+                id: ids::hex("fc_", 48),
+                call,
+            });
+        }
     }
     items
 }
@@ -176,7 +241,7 @@ fn outcome(answer: &Answer) -> (&'static str, Value, &'static str) {
 /// The non-streaming `response` object.
 pub fn response(answer: &Answer, ctx: &Context) -> Value {
     let (status, details, message_status) = outcome(answer);
-    let output = items(answer)
+    let output = items(answer, ctx)
         .iter()
         .map(|item| item.json(true, message_status))
         .collect();
@@ -193,7 +258,7 @@ pub fn response(answer: &Answer, ctx: &Context) -> Value {
 /// The SSE frames of a streamed response.
 pub fn frames(answer: &Answer, ctx: &Context) -> Vec<Bytes> {
     let (status, details, message_status) = outcome(answer);
-    let items = items(answer);
+    let items = items(answer, ctx);
     let mut out: Vec<Bytes> = Vec::new();
     let mut emit = |kind: &str, mut data: Value| {
         data["type"] = json!(kind);
@@ -274,6 +339,19 @@ pub fn frames(answer: &Answer, ctx: &Context) -> Vec<Bytes> {
                 emit(
                     "response.function_call_arguments.done",
                     merge(&at, json!({"name": call.name, "arguments": call.arguments})),
+                );
+            }
+            Item::Custom { input, .. } => {
+                let at = json!({"item_id": item_id, "output_index": output_index});
+                for piece in answer.chunks(input) {
+                    emit(
+                        "response.custom_tool_call_input.delta",
+                        merge(&at, json!({"delta": piece})),
+                    );
+                }
+                emit(
+                    "response.custom_tool_call_input.done",
+                    merge(&at, json!({"input": input})),
                 );
             }
         }

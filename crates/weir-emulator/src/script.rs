@@ -191,7 +191,10 @@ pub struct ToolCall {
     pub id: Option<String>,
     /// The tool name.
     pub name: String,
-    /// The arguments as raw JSON text.
+    /// The arguments as raw JSON text. When a Responses request declares `name` as a `custom`
+    /// tool, the call is a `custom_tool_call` whose input is the string in arguments of the form
+    /// `{"input": "<text>"}` (the shape a custom tool call has on other protocols), or else the
+    /// arguments as written.
     #[serde(default)]
     pub arguments: String,
 }

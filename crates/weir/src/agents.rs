@@ -91,6 +91,11 @@ pub fn setup(agent: Agent, base: &str, key: &str, no_proxy: Option<&str>) -> Res
                 s.args.push("-c".into());
                 s.args.push(format!("{k}={}", toml_string(v)));
             }
+            // weir serves Responses over HTTP with SSE, not over a WebSocket: say so rather
+            // than rely on Codex's default for custom providers.
+            s.args.push("-c".into());
+            s.args
+                .push("model_providers.weir.supports_websockets=false".into());
         }
         Agent::Qwen => {
             set("OPENAI_BASE_URL", &v1);
@@ -186,6 +191,20 @@ mod tests {
         assert!(
             s.args
                 .contains(&"model_providers.weir.wire_api=\"responses\"".to_string())
+        );
+        assert!(
+            s.args
+                .contains(&"model_providers.weir.env_key=\"WEIR_API_KEY\"".to_string())
+        );
+        assert!(
+            s.args
+                .contains(&"model_providers.weir.supports_websockets=false".to_string())
+        );
+        // Every value comes as `-c key=value`, the form Codex accepts before its subcommand.
+        assert!(
+            s.args
+                .chunks(2)
+                .all(|pair| pair[0] == "-c" && pair[1].contains('='))
         );
         assert_eq!(get(&s, "WEIR_API_KEY"), Some("k"));
     }

@@ -380,7 +380,8 @@ pub fn check_responses_stream(frames: &[Sse]) -> Value {
             match e["type"].as_str().expect("type") {
                 "response.output_text.delta"
                 | "response.reasoning_summary_text.delta"
-                | "response.function_call_arguments.delta" => {
+                | "response.function_call_arguments.delta"
+                | "response.custom_tool_call_input.delta" => {
                     text.push_str(e["delta"].as_str().expect("delta"));
                 }
                 "response.output_text.done" | "response.reasoning_summary_text.done" => {
@@ -389,6 +390,10 @@ pub fn check_responses_stream(frames: &[Sse]) -> Value {
                 "response.function_call_arguments.done" => {
                     assert_eq!(e["arguments"], text);
                     assert_eq!(e["name"], final_item["name"]);
+                }
+                "response.custom_tool_call_input.done" => {
+                    assert_eq!(e["input"], text);
+                    assert_eq!(e["input"], final_item["input"]);
                 }
                 "response.content_part.added" | "response.reasoning_summary_part.added" => {
                     assert_eq!(e["part"]["text"], "");

@@ -1,7 +1,7 @@
 //! OpenAI Responses: shapes, echoed parameters, stream grammar.
 
 use serde_json::{Value, json};
-use weir_emulator::{Reply, Script, Usage};
+use weir_emulator::{Reply, Script, Usage, When};
 
 use crate::common::*;
 
@@ -189,4 +189,116 @@ async fn incomplete_when_max_tokens() {
     );
     assert_eq!(last["status"], "incomplete");
     assert_eq!(last["incomplete_details"]["reason"], "max_output_tokens");
+}
+
+/// Codex's `apply_patch` is a `custom` tool with a grammar: its call is a `custom_tool_call`
+/// whose `input` is the patch text, not a JSON argument object.
+#[tokio::test]
+async fn custom_tools_get_custom_tool_calls() {
+    let patch = "*** Begin Patch\n*** Update File: a.txt\n@@\n-old\n+new\n*** End Patch\n";
+    let arguments = json!({"input": patch}).to_string();
+    let reply = Reply::tool_call("apply_patch", arguments.as_str())
+        .with_tool_call("shell", r#"{"cmd":"ls"}"#)
+        .with_chunk_chars(5);
+    let emu = start(Script::reply(reply)).await;
+    let body = |stream: bool| {
+        json!({
+            "model": "gpt-test",
+            "stream": stream,
+            "input": "patch it",
+            "tools": [
+                {"type": "custom", "name": "apply_patch", "description": "Edit files.",
+                 "format": {"type": "grammar", "syntax": "lark", "definition": "start: /.+/"}},
+                {"type": "function", "name": "shell", "parameters": {"type": "object"}},
+            ],
+        })
+    };
+    let value: Value = post_responses(&emu, &body(false))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let custom = &value["output"][0];
+    assert_eq!(custom["type"], "custom_tool_call");
+    assert!(custom["id"].as_str().expect("id").starts_with("ctc_"));
+    assert!(
+        custom["call_id"]
+            .as_str()
+            .expect("call_id")
+            .starts_with("call_")
+    );
+    assert_eq!(custom["name"], "apply_patch");
+    assert_eq!(custom["input"], patch);
+    assert_eq!(custom["status"], "completed");
+    assert!(custom.get("arguments").is_none());
+    assert_eq!(value["output"][1]["type"], "function_call");
+    assert_eq!(value["output"][1]["arguments"], r#"{"cmd":"ls"}"#);
+
+    let (wire, broken) = read_stream(post_responses(&emu, &body(true)).await).await;
+    assert!(!broken);
+    let frames = parse_sse(&wire);
+    let last = check_responses_stream(&frames);
+    assert_eq!(last["output"][0]["type"], "custom_tool_call");
+    assert_eq!(last["output"][0]["input"], patch);
+    let events: Vec<Value> = frames.iter().map(Sse::json).collect();
+    let added = events
+        .iter()
+        .find(|e| e["type"] == "response.output_item.added")
+        .expect("added");
+    assert_eq!(added["item"]["type"], "custom_tool_call");
+    assert_eq!(added["item"]["input"], "");
+    assert_eq!(added["item"]["status"], "in_progress");
+    let deltas = events
+        .iter()
+        .filter(|e| e["type"] == "response.custom_tool_call_input.delta")
+        .count();
+    assert_eq!(deltas, patch.chars().count().div_ceil(5));
+    assert!(
+        !events.iter().any(
+            |e| e["type"] == "response.function_call_arguments.delta" && e["output_index"] == 0
+        )
+    );
+}
+
+/// Arguments not of the form `{"input": "..."}` are a custom tool's input as written; a tool
+/// the request declares as a function keeps getting function calls.
+#[tokio::test]
+async fn custom_tool_input_is_the_arguments_unless_wrapped() {
+    let emu = start(
+        Script::new()
+            .rule(
+                When::any().body_contains("raw"),
+                Reply::tool_call("apply_patch", "*** Begin Patch\n*** End Patch"),
+            )
+            .rule(
+                When::any().body_contains("function"),
+                Reply::tool_call("apply_patch", r#"{"input":"x"}"#),
+            ),
+    )
+    .await;
+    let custom = json!([{"type": "custom", "name": "apply_patch"}]);
+    let value: Value = post_responses(
+        &emu,
+        &json!({"model": "gpt-test", "input": "raw", "tools": custom}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(value["output"][0]["type"], "custom_tool_call");
+    assert_eq!(
+        value["output"][0]["input"],
+        "*** Begin Patch\n*** End Patch"
+    );
+    let function = json!([{"type": "function", "name": "apply_patch", "parameters": {}}]);
+    let value: Value = post_responses(
+        &emu,
+        &json!({"model": "gpt-test", "input": "function", "tools": function}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(value["output"][0]["type"], "function_call");
+    assert_eq!(value["output"][0]["arguments"], r#"{"input":"x"}"#);
 }
