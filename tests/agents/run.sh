@@ -14,9 +14,13 @@
 #
 #   claude:anthropic          same protocol; Read, then Write
 #   claude:openai-chat        Anthropic -> Chat; Read, then Write
+#   claude:openai-responses   Anthropic -> Responses; Read, then Write
 #   qwen:openai-chat          same protocol; read_file
+#   qwen:anthropic            Chat -> Anthropic; read_file
+#   qwen:openai-responses     Chat -> Responses; read_file
 #   codex:openai-responses    same protocol; apply_patch as a Responses custom tool call
 #   codex:anthropic           Responses -> Anthropic; apply_patch as a tool_use {"input": patch}
+#   codex:openai-chat         Responses -> Chat; apply_patch as a function call {"input": patch}
 #
 # Needs target/debug/weir and target/debug/weir-emulator (scripts/test builds them), python3 and
 # npm. Everything listens on 127.0.0.1; each agent run has a timeout; every process is stopped
@@ -28,7 +32,7 @@ root=$(cd ../.. && pwd)
 weir="$root/target/debug/weir"
 emulator="$root/target/debug/weir-emulator"
 
-all_pairs="claude:anthropic claude:openai-chat qwen:openai-chat codex:openai-responses codex:anthropic"
+all_pairs="claude:anthropic claude:openai-chat claude:openai-responses qwen:openai-chat qwen:anthropic qwen:openai-responses codex:openai-responses codex:anthropic codex:openai-chat"
 if [ $# -gt 0 ]; then
     pairs="$*"
 else
