@@ -541,20 +541,10 @@ async fn translated_response(
     let vendor = candidate.target.vendor.name.as_str();
     let client = ex.endpoint.protocol();
     let (parts, upstream) = response.into_parts();
-    let bytes =
-        match body::read_limited(upstream, MAX_RESPONSE_BODY, remaining(shared, started)).await {
-            Ok(b) => b,
-            Err(e) => {
-                return Attempt::Failover {
-                    error: ApiError::new(
-                        ErrorKind::BadGateway,
-                        format!("weir: vendor {vendor}'s response could not be read: {e}"),
-                    ),
-                    cooldown: shared.config.retry.failure_cooldown,
-                    why: "response broke".into(),
-                };
-            }
-        };
+    let bytes = match read_answer(shared, vendor, upstream, started).await {
+        Ok(b) => b,
+        Err(failover) => return failover,
+    };
     let answer = match translate::decode_response(candidate.protocol, &bytes, vendor) {
         Ok(a) => a,
         Err(e) => {
@@ -603,20 +593,10 @@ async fn full_response(
     let vendor = candidate.target.vendor.name.as_str();
     let protocol = ex.endpoint.protocol();
     let (parts, upstream) = response.into_parts();
-    let bytes =
-        match body::read_limited(upstream, MAX_RESPONSE_BODY, remaining(shared, started)).await {
-            Ok(b) => b,
-            Err(e) => {
-                return Attempt::Failover {
-                    error: ApiError::new(
-                        ErrorKind::BadGateway,
-                        format!("weir: vendor {vendor}'s response could not be read: {e}"),
-                    ),
-                    cooldown: shared.config.retry.failure_cooldown,
-                    why: "response broke".into(),
-                };
-            }
-        };
+    let bytes = match read_answer(shared, vendor, upstream, started).await {
+        Ok(b) => b,
+        Err(failover) => return failover,
+    };
     let bytes = match client_model {
         Some(model) => json::replace_string(&bytes, &["model"], &model)
             .map(Bytes::from)
@@ -639,6 +619,25 @@ async fn full_response(
             .body(body::full(bytes))
             .unwrap_or_else(|_| internal_error(protocol, ex.request_id)),
     )
+}
+
+/// Reads a vendor's complete answer; a broken one is a failover (nothing has reached the client).
+async fn read_answer(
+    shared: &Shared,
+    vendor: &str,
+    upstream: Incoming,
+    started: Instant,
+) -> Result<Bytes, Attempt> {
+    body::read_limited(upstream, MAX_RESPONSE_BODY, remaining(shared, started))
+        .await
+        .map_err(|e| Attempt::Failover {
+            error: ApiError::new(
+                ErrorKind::BadGateway,
+                format!("weir: vendor {vendor}'s response could not be read: {e}"),
+            ),
+            cooldown: shared.config.retry.failure_cooldown,
+            why: "response broke".into(),
+        })
 }
 
 fn response_headers(
