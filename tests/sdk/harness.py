@@ -383,7 +383,8 @@ def summarize(client: str, final: Any) -> dict[str, Any]:
         assert u.total_tokens == u.prompt_tokens + u.completion_tokens
         cached = (u.prompt_tokens_details.cached_tokens or 0) if u.prompt_tokens_details else 0
         return {
-            "text": message.content,
+            # A streamed message starts with `content: ""` (as OpenAI's do): "" is no text.
+            "text": message.content or None,
             "thinking": extra.get("reasoning_content"),
             "calls": calls,
             "stop": "tool" if choice.finish_reason == "tool_calls" else "end",

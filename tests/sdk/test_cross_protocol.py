@@ -58,7 +58,7 @@ def scenario_reply(scenario: str, upstream: str) -> dict[str, Any]:
     """The emulator's reply for `scenario`, with usage and (vendor-format) tool-call ids."""
     if scenario == "text":
         return {
-            "text": "The quick brown fox jumps over the lazy dog; then it naps in the sun.",
+            "text": "The quick brown fox jumps over the lazy dog; then it naps in the sun. Café, 東京, 🚀 — \"quoted\"\n",
             "usage": {"input_tokens": 23, "output_tokens": 17},
             "chunk_chars": 5,
         }
@@ -68,6 +68,12 @@ def scenario_reply(scenario: str, upstream: str) -> dict[str, Any]:
             "tool_calls": scripted_calls(upstream),
             "usage": {"input_tokens": 41, "output_tokens": 29},
             "chunk_chars": 4,
+        }
+    if scenario == "calls-only":
+        return {
+            "tool_calls": scripted_calls(upstream),
+            "usage": {"input_tokens": 37, "output_tokens": 21},
+            "chunk_chars": 0,
         }
     if scenario == "thinking":
         return {
@@ -95,20 +101,20 @@ def request_params(client: str, upstream: str, scenario: str) -> dict[str, Any]:
     model = via(upstream)
     if client == "anthropic":
         params: dict[str, Any] = dict(model=model, max_tokens=2048, messages=[{"role": "user", "content": QUESTION}])
-        if scenario == "tools":
+        if scenario in ("tools", "calls-only"):
             params["tools"] = tools_for(client)
         if scenario == "thinking":
             params["thinking"] = {"type": "enabled", "budget_tokens": 1024}
         return params
     if client == "openai-chat":
         params = dict(model=model, messages=[{"role": "user", "content": QUESTION}])
-        if scenario == "tools":
+        if scenario in ("tools", "calls-only"):
             params["tools"] = tools_for(client)
         if scenario == "thinking":
             params["reasoning_effort"] = "medium"
         return params
     params = dict(model=model, input=QUESTION)
-    if scenario == "tools":
+    if scenario in ("tools", "calls-only"):
         params["tools"] = tools_for(client)
     if scenario == "thinking":
         params["reasoning"] = {"effort": "medium", "summary": "auto"}
@@ -242,7 +248,7 @@ def check_upstream(matrix: Matrix, upstream: str, streaming: bool) -> dict[str, 
     return seen["json"]
 
 
-@pytest.mark.parametrize("scenario", ["text", "tools", "thinking", "cache"])
+@pytest.mark.parametrize("scenario", ["text", "tools", "calls-only", "thinking", "cache"])
 @pytest.mark.parametrize("client,upstream", PAIRS)
 def test_stream_accumulates_scripted_reply(matrix: Matrix, client: str, upstream: str, scenario: str):
     reply = scenario_reply(scenario, upstream)
@@ -251,19 +257,20 @@ def test_stream_accumulates_scripted_reply(matrix: Matrix, client: str, upstream
     final, streamed_text = stream_final(client, matrix.client(client), request_params(client, upstream, scenario))
 
     check_final(client, upstream, final, reply)
-    assert streamed_text == reply["text"], "the text deltas must add up to the text"
+    assert streamed_text == (reply.get("text") or ""), "the text deltas must add up to the text"
     body = check_upstream(matrix, upstream, streaming=True)
-    if scenario == "tools":
+    if scenario in ("tools", "calls-only"):
         names = [t.get("name") or t.get("function", {}).get("name") for t in body["tools"]]
         assert names == ["get_weather", "get_time"], body["tools"]
 
 
+@pytest.mark.parametrize("scenario", ["tools", "calls-only"])
 @pytest.mark.parametrize("client,upstream", PAIRS)
-def test_create_text_and_tool_calls(matrix: Matrix, client: str, upstream: str):
-    reply = scenario_reply("tools", upstream)
+def test_create_text_and_tool_calls(matrix: Matrix, client: str, upstream: str, scenario: str):
+    reply = scenario_reply(scenario, upstream)
     matrix.emulator.reply(**reply)
 
-    final = create_final(client, matrix.client(client), request_params(client, upstream, "tools"))
+    final = create_final(client, matrix.client(client), request_params(client, upstream, scenario))
 
     check_final(client, upstream, final, reply)
     check_upstream(matrix, upstream, streaming=False)
@@ -353,12 +360,14 @@ MID_STREAM = {
 }
 
 
+@pytest.mark.parametrize("fault", ["die_after_events", "error_event_after_events"], ids=["dies", "error-event"])
 @pytest.mark.parametrize(
     "client", PROTOCOLS, ids=[f"{SHORT[c]}-to-{SHORT[MID_STREAM[c][0]]}" for c in PROTOCOLS]
 )
-def test_vendor_dies_mid_stream(fresh: Matrix, client: str):
+def test_vendor_fails_mid_stream(fresh: Matrix, client: str, fault: str):
+    # The vendor breaks the connection, or sends its protocol's in-stream error, after some text.
     upstream, events = MID_STREAM[client]
-    fresh.emulator.reply(text=LONG_TEXT, chunk_chars=6, fault={"kind": "die_after_events", "events": events})
+    fresh.emulator.reply(text=LONG_TEXT, chunk_chars=6, fault={"kind": fault, "events": events})
     c = fresh.client(client)
     params = request_params(client, upstream, "text")
     received: list[str] = []
@@ -519,7 +528,10 @@ def test_tool_results_reach_the_vendor_linked_by_id(matrix: Matrix, client: str)
             {
                 "role": "user",
                 "content": [
-                    {"type": "tool_result", "tool_use_id": i, "content": RESULTS[name]} for i, name, _ in calls
+                    # The time lookup failed: A marks it `is_error`, which the vendor must see.
+                    {"type": "tool_result", "tool_use_id": i, "content": RESULTS[name]}
+                    | ({"is_error": True} if name == "get_time" else {})
+                    for i, name, _ in calls
                 ],
             },
         ]
@@ -560,6 +572,15 @@ def test_tool_results_reach_the_vendor_linked_by_id(matrix: Matrix, client: str)
     body = seen["json"]
     assert seen["path"] == UPSTREAM_PATH[upstream]
     expected_results = [(i, RESULTS[name]) for i, name, _ in calls]
+
+    def check_results(got: list[tuple[str, str]]) -> None:
+        assert [i for i, _ in got] == [i for i, _ in expected_results], "results linked by id, in order"
+        for (_, text), (i, name, _) in zip(got, calls):
+            if client == "anthropic" and name == "get_time":
+                # C and R have no error flag: the text says it (protocols.md §2.4).
+                assert text.endswith(RESULTS[name]) and "error" in text.lower(), text
+            else:
+                assert text == RESULTS[name]
     expected_calls = [(i, name, args) for i, name, args in calls]
     if upstream == "anthropic":
         *_, assistant, results = body["messages"]
@@ -571,7 +592,7 @@ def test_tool_results_reach_the_vendor_linked_by_id(matrix: Matrix, client: str)
             (b["tool_use_id"], b["content"] if isinstance(b["content"], str) else "".join(p["text"] for p in b["content"]))
             for b in results["content"]
         ]
-        assert got == expected_results
+        check_results(got)
         assert all(b["type"] == "tool_result" for b in results["content"])
     elif upstream == "openai-chat":
         messages = body["messages"]
@@ -586,7 +607,7 @@ def test_tool_results_reach_the_vendor_linked_by_id(matrix: Matrix, client: str)
             (m["tool_call_id"], m["content"] if isinstance(m["content"], str) else "".join(p["text"] for p in m["content"]))
             for m in tool_messages
         ]
-        assert got == expected_results
+        check_results(got)
     else:
         items = [i for i in body["input"] if i.get("type") in ("function_call", "function_call_output")]
         got_calls = [(i["call_id"], i["name"], json.loads(i["arguments"])) for i in items if i["type"] == "function_call"]
@@ -596,7 +617,7 @@ def test_tool_results_reach_the_vendor_linked_by_id(matrix: Matrix, client: str)
             (i["call_id"], i["output"] if isinstance(i["output"], str) else "".join(p["text"] for p in i["output"]))
             for i in outputs
         ]
-        assert got == expected_results
+        check_results(got)
         assert [i["type"] for i in items] == ["function_call"] * 2 + ["function_call_output"] * 2
         assert body["input"][-1]["type"] == "function_call_output"
 
