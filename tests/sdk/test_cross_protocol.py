@@ -264,9 +264,9 @@ def test_stream_accumulates_scripted_reply(matrix: Matrix, client: str, upstream
         assert names == ["get_weather", "get_time"], body["tools"]
 
 
-@pytest.mark.parametrize("scenario", ["tools", "calls-only"])
+@pytest.mark.parametrize("scenario", ["tools", "calls-only", "thinking", "cache"])
 @pytest.mark.parametrize("client,upstream", PAIRS)
-def test_create_text_and_tool_calls(matrix: Matrix, client: str, upstream: str, scenario: str):
+def test_create_matches_scripted_reply(matrix: Matrix, client: str, upstream: str, scenario: str):
     reply = scenario_reply(scenario, upstream)
     matrix.emulator.reply(**reply)
 
