@@ -254,3 +254,182 @@ def route(models: list[str], targets: list[str]) -> str:
 def retry(**settings: str) -> str:
     """A `[retry]` table, e.g. `retry(max_wait="0s")`."""
     return "[retry]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items()) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The cross-protocol matrix: one weir with a vendor of each protocol, all on one emulator.
+
+#: The three protocols, as client protocols and as vendor (upstream) protocols.
+PROTOCOLS = ("anthropic", "openai-chat", "openai-responses")
+#: Short names for test ids and vendor names.
+SHORT = {"anthropic": "anth", "openai-chat": "chat", "openai-responses": "resp"}
+#: The emulator path each vendor protocol is called on.
+UPSTREAM_PATH = {
+    "anthropic": "/v1/messages",
+    "openai-chat": "/v1/chat/completions",
+    "openai-responses": "/v1/responses",
+}
+
+
+def via(upstream: str) -> str:
+    """The model a client asks for to reach the vendor speaking `upstream`."""
+    return f"via-{SHORT[upstream]}"
+
+
+def target(upstream: str) -> str:
+    """The model name the vendor speaking `upstream` gets."""
+    return f"up-{SHORT[upstream]}"
+
+
+def matrix_config(emulator: Emulator, **retry_settings: str) -> str:
+    """weir with one vendor per protocol on `emulator`; model `via(p)` routes to vendor `p`."""
+    config = BASE
+    for p in PROTOCOLS:
+        config += vendor(SHORT[p], p, emulator)
+    for p in PROTOCOLS:
+        config += route([via(p)], [f"{SHORT[p]}:{target(p)}"])
+    return config + retry(**({"max_wait": "0s"} | retry_settings))
+
+
+def anthropic_client(w: Weir):
+    import anthropic
+
+    return anthropic.Anthropic(base_url=w.url, api_key=CLIENT_KEY, max_retries=0, timeout=15.0)
+
+
+def openai_client(w: Weir):
+    import openai
+
+    return openai.OpenAI(base_url=w.openai_url, api_key=CLIENT_KEY, max_retries=0, timeout=15.0)
+
+
+#: Tool definitions: (name, description, JSON schema of the arguments).
+TOOL_SPECS = [
+    (
+        "get_weather",
+        "Current weather for a city.",
+        {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"type": "string"}},
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    ),
+    (
+        "get_time",
+        "Current time in a time zone.",
+        {
+            "type": "object",
+            "properties": {"timezone": {"type": "string"}},
+            "required": ["timezone"],
+            "additionalProperties": False,
+        },
+    ),
+]
+
+
+def tools_for(client: str) -> list[dict[str, Any]]:
+    """`TOOL_SPECS` in the request shape of `client`'s protocol."""
+    if client == "anthropic":
+        return [{"name": n, "description": d, "input_schema": s} for n, d, s in TOOL_SPECS]
+    if client == "openai-chat":
+        return [
+            {"type": "function", "function": {"name": n, "description": d, "parameters": s}}
+            for n, d, s in TOOL_SPECS
+        ]
+    return [{"type": "function", "name": n, "description": d, "parameters": s} for n, d, s in TOOL_SPECS]
+
+
+def summarize(client: str, final: Any) -> dict[str, Any]:
+    """The protocol-neutral content of a client's final message / completion / response:
+
+    `text` (None when absent), `thinking` (None when absent), `calls` as (id, name, parsed
+    arguments), `stop` ("end" or "tool"), and `usage` as total input, cached input and output
+    tokens. Shape checks that only make sense in one protocol are asserted here too.
+    """
+    if client == "anthropic":
+        kinds = [b.type for b in final.content]
+        # One optional thinking block, one optional text block, then the tool calls.
+        expected_order = sorted(kinds, key=["thinking", "text", "tool_use"].index)
+        assert kinds == expected_order, f"blocks out of order: {kinds}"
+        assert kinds.count("thinking") <= 1 and kinds.count("text") <= 1, kinds
+        thinking = [b for b in final.content if b.type == "thinking"]
+        texts = [b.text for b in final.content if b.type == "text"]
+        calls = [(b.id, b.name, b.input) for b in final.content if b.type == "tool_use"]
+        assert final.stop_reason in ("end_turn", "tool_use"), final.stop_reason
+        u = final.usage
+        cache_read = u.cache_read_input_tokens or 0
+        cache_creation = u.cache_creation_input_tokens or 0
+        return {
+            "text": texts[0] if texts else None,
+            "thinking": thinking[0].thinking if thinking else None,
+            "calls": calls,
+            "stop": "tool" if final.stop_reason == "tool_use" else "end",
+            "usage": (u.input_tokens + cache_read + cache_creation, cache_read, u.output_tokens),
+        }
+    if client == "openai-chat":
+        [choice] = final.choices
+        assert choice.index == 0
+        message = choice.message
+        assert message.role == "assistant"
+        calls = []
+        for c in message.tool_calls or []:
+            assert c.type == "function"
+            calls.append((c.id, c.function.name, json.loads(c.function.arguments)))
+        extra = message.model_extra or {}
+        assert choice.finish_reason in ("stop", "tool_calls"), choice.finish_reason
+        u = final.usage
+        assert u is not None, "usage must arrive"
+        assert u.total_tokens == u.prompt_tokens + u.completion_tokens
+        cached = (u.prompt_tokens_details.cached_tokens or 0) if u.prompt_tokens_details else 0
+        return {
+            # A streamed message starts with `content: ""` (as OpenAI's do): "" is no text.
+            "text": message.content or None,
+            "thinking": extra.get("reasoning_content"),
+            "calls": calls,
+            "stop": "tool" if choice.finish_reason == "tool_calls" else "end",
+            "usage": (u.prompt_tokens, cached, u.completion_tokens),
+        }
+    # Responses
+    assert final.status == "completed", final.status
+    kinds = [item.type for item in final.output]
+    expected_order = sorted(kinds, key=["reasoning", "message", "function_call"].index)
+    assert kinds == expected_order, f"items out of order: {kinds}"
+    assert kinds.count("reasoning") <= 1 and kinds.count("message") <= 1, kinds
+    thinking = None
+    for item in final.output:
+        if item.type == "reasoning":
+            parts = [s.text for s in item.summary] + [c.text for c in (item.content or [])]
+            thinking = "".join(parts)
+    texts = []
+    for item in final.output:
+        if item.type == "message":
+            assert item.role == "assistant"
+            texts = [part.text for part in item.content if part.type == "output_text"]
+            assert len(texts) == len(item.content) == 1, item.content
+    calls = [(i.call_id, i.name, json.loads(i.arguments)) for i in final.output if i.type == "function_call"]
+    u = final.usage
+    assert u is not None, "usage must arrive"
+    assert u.total_tokens == u.input_tokens + u.output_tokens
+    return {
+        "text": texts[0] if texts else None,
+        "thinking": thinking,
+        "calls": calls,
+        "stop": "tool" if calls else "end",
+        "usage": (u.input_tokens, u.input_tokens_details.cached_tokens, u.output_tokens),
+    }
+
+
+def expected_summary(reply: dict[str, Any]) -> dict[str, Any]:
+    """What `summarize` must give for an emulator reply `reply` (with explicit usage and ids)."""
+    u = reply["usage"]
+    cache_read = u.get("cache_read_input_tokens", 0)
+    total_input = u["input_tokens"] + cache_read + u.get("cache_creation_input_tokens", 0)
+    calls = [(c["id"], c["name"], json.loads(c["arguments"])) for c in reply.get("tool_calls", [])]
+    return {
+        "text": reply.get("text"),
+        "thinking": reply.get("thinking"),
+        "calls": calls,
+        "stop": "tool" if calls else "end",
+        "usage": (total_input, cache_read, u["output_tokens"]),
+    }

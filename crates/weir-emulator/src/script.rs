@@ -407,6 +407,10 @@ pub enum Fault {
         /// The error type (default chosen from the status, per vendor).
         #[serde(default)]
         error_type: Option<String>,
+        /// OpenAI envelopes only: the error `code`, e.g. `"context_length_exceeded"` (default
+        /// chosen from the status; ignored by the Anthropic envelope, which has no code).
+        #[serde(default)]
+        code: Option<String>,
     },
     /// Streaming: send `events` frames, then break the connection. Non-streaming: break the
     /// connection before any response.
@@ -454,6 +458,7 @@ impl Fault {
             retry_after: None,
             message: None,
             error_type: None,
+            code: None,
         }
     }
 
@@ -464,6 +469,7 @@ impl Fault {
             retry_after: Some(retry_after_secs),
             message: None,
             error_type: None,
+            code: None,
         }
     }
 

@@ -191,12 +191,13 @@ async fn reply_response(request: &Parsed, reply: &Reply) -> Result<Response<Body
             retry_after,
             message,
             error_type,
+            code,
         }) => {
             return Ok(VendorError {
                 status: *status,
                 error_type: error_type.clone(),
                 message: message.clone(),
-                code: None,
+                code: code.clone(),
                 retry_after: *retry_after,
             }
             .response(family));

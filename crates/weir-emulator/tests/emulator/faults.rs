@@ -47,6 +47,7 @@ async fn status_faults_use_anthropic_envelope() {
         retry_after: None,
         message: Some("prompt is too long".into()),
         error_type: Some("invalid_request_error".into()),
+        code: Some("ignored_by_anthropic".into()),
     })));
     let body: Value = post_anthropic(&emu, &anthropic_body(false))
         .await
@@ -54,6 +55,7 @@ async fn status_faults_use_anthropic_envelope() {
         .await
         .expect("json");
     assert_eq!(body["error"]["message"], "prompt is too long");
+    assert!(body["error"].get("code").is_none(), "{body}");
 }
 
 #[tokio::test]
@@ -78,6 +80,29 @@ async fn status_faults_use_openai_envelope() {
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["error"]["type"], kind);
         assert_eq!(body["error"]["code"], code);
+    }
+
+    emu.set_script(
+        serde_json::from_value(json!({"default": {"fault": {
+            "kind": "status",
+            "status": 400,
+            "message": "This model's maximum context length is 8192 tokens.",
+            "code": "context_length_exceeded",
+        }}}))
+        .expect("script"),
+    );
+    for response in [
+        post_chat(&emu, &chat_body(false)).await,
+        post_responses(&emu, &responses_body(true)).await,
+    ] {
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        assert_eq!(body["error"]["code"], "context_length_exceeded");
+        assert_eq!(
+            body["error"]["message"],
+            "This model's maximum context length is 8192 tokens."
+        );
     }
 }
 
