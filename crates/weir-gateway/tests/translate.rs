@@ -29,6 +29,8 @@ fn overflow() -> Fault {
                 .into(),
         ),
         error_type: Some("invalid_request_error".into()),
+        // No code: weir must recognise the overflow from the vendor's wording alone.
+        code: None,
     }
 }
 
