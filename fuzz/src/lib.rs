@@ -4,10 +4,14 @@
 //!
 //! Each check panics when a property fails.
 
+use std::sync::Arc;
+
 use bytes::BytesMut;
+use weir_protocol::canonical::{Profile, Reply};
 use weir_protocol::relay::{RelayError, RelayState, StreamRelay};
 use weir_protocol::sse::{Frame, Framer};
-use weir_protocol::{ApiError, Protocol, StreamContext};
+use weir_protocol::translate::{StreamTranslator, decode_request, encode_request};
+use weir_protocol::{ApiError, ErrorKind, Protocol, StreamContext, anthropic, chat, responses};
 
 /// A split point for `data` chosen by its first two bytes, so the fuzzer picks it by mutating
 /// them.
@@ -130,5 +134,100 @@ fn relay_all(protocol: Protocol, model: Option<&str>, chunks: &[&[u8]]) -> Relay
         events: relay.events(),
         vendor_error: relay.vendor_error().cloned(),
         context: relay.context(),
+    }
+}
+
+/// The client protocols a `vendor` stream is translated for (every other protocol; the same
+/// protocol is relayed, see [`check_stream_relay`]).
+pub fn clients_of(vendor: Protocol) -> impl Iterator<Item = Protocol> {
+    Protocol::ALL.into_iter().filter(move |&c| c != vendor)
+}
+
+/// A client request of protocol `client` declaring a function tool `get_weather` and (for
+/// Responses, as Codex does) a custom tool `apply_patch`, so the translators' tool mapping is
+/// exercised.
+pub fn client_request_body(client: Protocol) -> &'static str {
+    match client {
+        Protocol::Anthropic => {
+            r#"{"model":"fuzz-model","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"get_weather","input_schema":{"type":"object"}},{"name":"apply_patch","input_schema":{"type":"object"}}]}"#
+        }
+        Protocol::OpenAiChat => {
+            r#"{"model":"fuzz-model","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}},{"type":"function","function":{"name":"apply_patch","parameters":{"type":"object"}}}]}"#
+        }
+        Protocol::OpenAiResponses => {
+            r#"{"model":"fuzz-model","stream":true,"input":"hi","include":["reasoning.encrypted_content"],"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}},{"type":"custom","name":"apply_patch"}]}"#
+        }
+    }
+}
+
+/// Whether `sse` is a complete, well-formed client stream of protocol `client`.
+pub fn well_formed(client: Protocol, sse: &str) -> Result<(), String> {
+    match client {
+        Protocol::Anthropic => anthropic::is_well_formed(sse),
+        Protocol::OpenAiChat => chat::is_well_formed(sse),
+        Protocol::OpenAiResponses => responses::is_well_formed(sse),
+    }
+}
+
+/// The client's bytes for a `vendor` stream arriving in `chunks`, driven the way the gateway
+/// drives a translator: a malformed vendor event, or a stream that ends without completing,
+/// ends the client's stream with weir's own error ([`StreamTranslator::fail`]).
+pub fn translate_chunks(vendor: Protocol, client: Protocol, chunks: &[&[u8]]) -> Vec<u8> {
+    let request = decode_request(client, client_request_body(client).as_bytes())
+        .expect("the fuzz client request decodes");
+    let reply = Reply::new("fuzz-model", Arc::new(request), 10, 1_700_000_000);
+    let mut t = StreamTranslator::new(vendor, client, "fuzz-vendor", Arc::new(reply));
+    let mut out = BytesMut::new();
+    let bad_gateway = |why: &str| ApiError::new(ErrorKind::BadGateway, format!("weir: {why}"));
+    for chunk in chunks {
+        if t.feed(chunk, &mut out).is_err() {
+            out.extend_from_slice(&t.fail(bad_gateway("the vendor sent a malformed event")));
+            return out.to_vec();
+        }
+    }
+    let flushed = t.finish(&mut out);
+    let ended = matches!(t.state(), RelayState::Finished | RelayState::VendorError);
+    if flushed.is_err() || !ended {
+        out.extend_from_slice(&t.fail(bad_gateway("the vendor's stream ended early")));
+    }
+    out.to_vec()
+}
+
+/// Any bytes as a `vendor` stream, translated for each other protocol: no panic; the client's
+/// stream is well-formed in its protocol; and it is the same whether `data` comes whole or cut
+/// at `cuts`.
+pub fn check_translate(vendor: Protocol, data: &[u8], cuts: &[usize]) {
+    let split = chunks_at(data, cuts);
+    for client in clients_of(vendor) {
+        let whole = translate_chunks(vendor, client, &[data]);
+        assert_eq!(
+            whole,
+            translate_chunks(vendor, client, &split),
+            "{vendor} → {client}: split at {cuts:?}"
+        );
+        let text = std::str::from_utf8(&whole).expect("client streams are UTF-8");
+        if let Err(e) = well_formed(client, text) {
+            panic!("{vendor} → {client}: {e}\n{text}");
+        }
+    }
+}
+
+/// Any bytes as a client request of protocol `client`: decoding never panics, and a request
+/// that decodes encodes for a vendor of each other protocol without panicking. An encoded body
+/// is a request of that protocol, so it decodes again.
+pub fn check_request(client: Protocol, data: &[u8]) {
+    let Ok(request) = decode_request(client, data) else {
+        return;
+    };
+    for vendor in clients_of(client) {
+        let profile = Profile::named("fuzz-vendor");
+        if let Ok(body) = encode_request(vendor, &request, &profile) {
+            if let Err(e) = decode_request(vendor, &body) {
+                panic!(
+                    "{client} → {vendor}: the encoded request does not decode: {e}\n{}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+        }
     }
 }

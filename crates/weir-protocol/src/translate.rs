@@ -220,7 +220,11 @@ pub struct StreamTranslator {
     state: RelayState,
     relayed: u64,
     vendor_error: Option<ApiError>,
+    /// The client's stream has its terminator (the vendor's end or error, or weir's own).
     ended: bool,
+    /// The vendor sent an event weir could not read: nothing more is read, and the client's
+    /// stream still needs its terminator from [`StreamTranslator::fail`].
+    broken: bool,
 }
 
 impl StreamTranslator {
@@ -242,13 +246,14 @@ impl StreamTranslator {
             relayed: 0,
             vendor_error: None,
             ended: false,
+            broken: false,
         }
     }
 
     /// Feeds bytes from the vendor; the client's bytes for every event they complete are appended
     /// to `out`. A malformed vendor event is an error; the events before it were translated.
     pub fn feed(&mut self, chunk: &[u8], out: &mut BytesMut) -> Result<(), RelayError> {
-        if self.ended {
+        if self.ended || self.broken {
             return Ok(());
         }
         self.framer.push(chunk);
@@ -264,7 +269,7 @@ impl StreamTranslator {
     /// Declares the end of the vendor's stream: the last held-back event is translated, and a
     /// stream that did not complete ends with the client protocol's error event.
     pub fn finish(&mut self, out: &mut BytesMut) -> Result<(), RelayError> {
-        if self.ended {
+        if self.ended || self.broken {
             return Ok(());
         }
         if let Some(frame) = self.framer.finish() {
@@ -292,8 +297,9 @@ impl StreamTranslator {
         self.vendor_error.as_ref()
     }
 
-    /// Ends the stream with `error` (weir's own: a timeout, a broken connection), rendered in the
-    /// client's protocol, and returns its bytes.
+    /// Ends the stream with `error` (weir's own: a timeout, a broken connection, a malformed
+    /// vendor event), rendered in the client's protocol, and returns its bytes; nothing once the
+    /// stream has ended.
     pub fn fail(&mut self, error: ApiError) -> BytesMut {
         let mut out = BytesMut::new();
         if !self.ended {
@@ -313,7 +319,9 @@ impl StreamTranslator {
             .is_err()
         {
             self.emit(out);
-            self.ended = true;
+            // Stop reading, but leave the client's stream open for `fail`: the gateway ends it
+            // with its own error, which must still reach the client.
+            self.broken = true;
             return Err(RelayError::Malformed);
         }
         self.emit(out);
@@ -354,4 +362,52 @@ pub fn malformed_vendor_answer(vendor: &str, e: &TranslateError) -> ApiError {
         ErrorKind::BadGateway,
         format!("weir: vendor {vendor} sent an answer weir could not read: {e}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::Request;
+
+    fn translator(vendor: Protocol, client: Protocol) -> StreamTranslator {
+        let reply = Reply::new("m", Arc::new(Request::default()), 7, 1_700_000_000);
+        StreamTranslator::new(vendor, client, "v", Arc::new(reply))
+    }
+
+    fn well_formed(client: Protocol, out: &[u8]) -> Result<(), String> {
+        let text = std::str::from_utf8(out).unwrap();
+        match client {
+            Protocol::Anthropic => anthropic::is_well_formed(text),
+            Protocol::OpenAiChat => chat::is_well_formed(text),
+            Protocol::OpenAiResponses => responses::is_well_formed(text),
+        }
+    }
+
+    /// A malformed vendor event stops the translation, and the error the gateway then ends the
+    /// stream with still reaches the client: before, the malformed event marked the stream as
+    /// ended, `fail` wrote nothing, and the client was left with a stream without terminator.
+    #[test]
+    fn a_malformed_vendor_event_still_ends_the_client_stream_with_an_error() {
+        let vendor = b"data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n\
+                       data: not json\n\n\
+                       data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"!\"}}]}\n\n";
+        for client in [Protocol::Anthropic, Protocol::OpenAiResponses] {
+            let mut t = translator(Protocol::OpenAiChat, client);
+            let mut out = BytesMut::new();
+            assert_eq!(t.feed(vendor, &mut out), Err(RelayError::Malformed));
+            assert!(well_formed(client, &out).is_err(), "not terminated yet");
+            // Nothing more is read once the vendor's stream is broken.
+            let before = out.len();
+            assert_eq!(t.feed(b"data: [DONE]\n\n", &mut out), Ok(()));
+            assert_eq!(t.finish(&mut out), Ok(()));
+            assert_eq!(out.len(), before);
+            let end = t.fail(ApiError::new(ErrorKind::BadGateway, "malformed"));
+            assert!(!end.is_empty(), "{client}: fail must write the error");
+            out.extend_from_slice(&end);
+            let result = well_formed(client, &out);
+            assert!(result.is_ok(), "{client}: {result:?}\n{out:?}");
+            // Once ended, nothing more.
+            assert!(t.fail(ApiError::new(ErrorKind::Timeout, "late")).is_empty());
+        }
+    }
 }

@@ -8,6 +8,8 @@ mod checks;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use weir_protocol::Protocol;
+
 fn corpus_files() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
     let mut files = Vec::new();
@@ -52,10 +54,34 @@ fn pseudo_random_cuts(len: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// The stream fuzz targets (every corpus file is a stream).
+const STREAM_TARGETS: [&str; 2] = ["sse_framer", "stream_relay"];
+
+/// The translation targets and the vendor protocol their input is.
+const TRANSLATE_TARGETS: [(&str, Protocol); 3] = [
+    ("translate_from_anthropic", Protocol::Anthropic),
+    ("translate_from_chat", Protocol::OpenAiChat),
+    ("translate_from_responses", Protocol::OpenAiResponses),
+];
+
+/// The request targets and the client protocol their input is.
+const REQUEST_TARGETS: [(&str, Protocol); 3] = [
+    ("decode_request_anthropic", Protocol::Anthropic),
+    ("decode_request_chat", Protocol::OpenAiChat),
+    ("decode_request_responses", Protocol::OpenAiResponses),
+];
+
+fn all_targets() -> impl Iterator<Item = &'static str> {
+    STREAM_TARGETS
+        .into_iter()
+        .chain(TRANSLATE_TARGETS.iter().map(|(t, _)| *t))
+        .chain(REQUEST_TARGETS.iter().map(|(t, _)| *t))
+}
+
 #[test]
 fn seed_corpus_passes_every_fuzz_check() {
     let files = corpus_files();
-    for target in ["sse_framer", "stream_relay"] {
+    for target in all_targets() {
         let seeds = files.iter().filter(|(t, _)| t == target).count();
         assert!(
             seeds >= 3,
@@ -64,19 +90,23 @@ fn seed_corpus_passes_every_fuzz_check() {
     }
     for (target, path) in &files {
         assert!(
-            ["sse_framer", "stream_relay"].contains(&target.as_str()),
+            all_targets().any(|t| t == target),
             "unknown fuzz target directory {target}"
         );
         let data = fs::read(path).unwrap();
         eprintln!("replaying {}", path.display());
+        if let Some((_, client)) = REQUEST_TARGETS.iter().find(|(t, _)| t == target) {
+            checks::check_request(*client, &data);
+            continue;
+        }
         let cuts = line_cuts(&data);
 
         // What the fuzz targets themselves check for this input.
         checks::check_sse_framer(&data, &[checks::split_point(&data)]);
         checks::check_stream_relay(&data, &[checks::split_point(&data)]);
 
-        // And more splits than one fuzz run would try. Every corpus file is a stream, so both
-        // checks apply to every file.
+        // And more splits than one fuzz run would try. Every stream corpus file is a stream, so
+        // both stream checks apply to every one of them.
         for &cut in &cuts {
             checks::check_sse_framer(&data, &[cut]);
         }
@@ -85,6 +115,40 @@ fn seed_corpus_passes_every_fuzz_check() {
         for random in pseudo_random_cuts(data.len()) {
             checks::check_sse_framer(&data, &random);
             checks::check_stream_relay(&data, &random);
+        }
+
+        // Every stream seed is also a vendor stream of each protocol for the translators (a
+        // stream of another protocol exercises their handling of unexpected events).
+        for (_, vendor) in TRANSLATE_TARGETS {
+            checks::check_translate(vendor, &data, &[checks::split_point(&data)]);
+            checks::check_translate(vendor, &data, &cuts);
+            for random in pseudo_random_cuts(data.len()) {
+                checks::check_translate(vendor, &data, &random);
+            }
+        }
+    }
+}
+
+/// The translation seeds of a protocol really are complete streams of it: translated whole, the
+/// client sees an answer or the vendor's own error, not weir's "ended early" error (so the seeds
+/// keep reaching the end of the translators' happy and error paths). `truncated` seeds are the
+/// exception and must end with weir's error.
+#[test]
+fn translation_seeds_reach_the_end_their_names_promise() {
+    for (target, path) in corpus_files() {
+        let Some((_, vendor)) = TRANSLATE_TARGETS.iter().find(|(t, _)| *t == target) else {
+            continue;
+        };
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let data = fs::read(&path).unwrap();
+        for client in checks::clients_of(*vendor) {
+            let out = checks::translate_chunks(*vendor, client, &[&data]);
+            let out = String::from_utf8(out).unwrap();
+            // weir's own error, or the decoder's for a stream cut short.
+            let weir_error = out.contains("weir: the vendor")
+                || out.contains("ended before the answer was complete");
+            let expect_weir_error = name.contains("truncated") || name.contains("malformed");
+            assert_eq!(weir_error, expect_weir_error, "{name} → {client}\n{out}");
         }
     }
 }
@@ -104,7 +168,6 @@ fn chunks_at_covers_the_input() {
 #[test]
 fn relay_seeds_reach_the_end_their_names_promise() {
     use bytes::BytesMut;
-    use weir_protocol::Protocol;
     use weir_protocol::relay::{RelayError, RelayState, StreamRelay};
 
     for (target, path) in corpus_files() {

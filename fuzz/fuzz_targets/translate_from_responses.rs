@@ -1,0 +1,14 @@
+//! Any bytes as a OpenAiResponses vendor stream, translated for the two other client protocols: no
+//! panic, a well-formed client stream, and the same output however the input is chunked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use weir_protocol::Protocol;
+
+fuzz_target!(|data: &[u8]| {
+    weir_fuzz::check_translate(
+        Protocol::OpenAiResponses,
+        data,
+        &[weir_fuzz::split_point(data)],
+    );
+});
