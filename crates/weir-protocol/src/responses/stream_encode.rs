@@ -28,7 +28,8 @@ use crate::{ApiError, Protocol, StreamContext, sse};
 /// one `output_item.done` carrying the whole item, which is what Codex acts on. `End` closes
 /// the items still open and writes `response.completed` (or `response.incomplete`, by the stop
 /// reason) with every item and the full usage; `Error` writes the protocol's `error` +
-/// `response.failed` frames. Nothing is written after either, `Ping` writes nothing, and events
+/// `response.failed` frames. Nothing is written after either; `Ping` repeats
+/// `response.in_progress` once the stream has started; events
 /// that break the canonical contract (a delta for an unknown key, a second `Start`) are ignored.
 #[derive(Debug)]
 pub struct StreamEncoder {
@@ -249,6 +250,10 @@ impl StreamEncoder {
             }
             Event::Finish { reason, .. } => self.finish = Some(*reason),
             Event::Usage(u) => self.usage = Some(*u),
+            // Codex times out a stream that goes quiet between events, and comments do not count:
+            // a vendor's keep-alive becomes a repeated `response.in_progress`, which Codex and
+            // the SDK accumulators ignore (protocols.md §4.1).
+            Event::Ping if self.started => self.in_progress(out),
             Event::Ping => {}
             Event::End => {
                 self.start(out);
@@ -272,6 +277,14 @@ impl StreamEncoder {
                 ResponseObject::new(&self.id, &self.reply.model, self.reply.created, &self.echo);
             self.writer.emit(out, kind, ResponseBody { response });
         }
+    }
+
+    /// A repeated `response.in_progress`, as a keep-alive.
+    fn in_progress(&mut self, out: &mut BytesMut) {
+        let response =
+            ResponseObject::new(&self.id, &self.reply.model, self.reply.created, &self.echo);
+        self.writer
+            .emit(out, "response.in_progress", ResponseBody { response });
     }
 
     /// An id no earlier item of this stream has (vendors have been seen repeating call ids).

@@ -198,6 +198,12 @@ fn usage_after_finish_snapshot() {
         Event::End,
     ]));
     insta::assert_snapshot!("stream_usage_after_finish", sse);
+    // §4.1: the vendor's keep-alive reaches Codex as a repeated response.in_progress.
+    let in_progress = frames(&sse)
+        .iter()
+        .filter(|(e, _)| e == "response.in_progress")
+        .count();
+    assert_eq!(in_progress, 2);
     let (event, last) = frames(&sse).pop().unwrap();
     assert_eq!(event, "response.incomplete");
     assert_eq!(
@@ -266,7 +272,8 @@ fn empty_blocks_add_no_items() {
 }
 
 // common.md contract: a stream without Start still starts with response.created (from a
-// stable id), Finish/Usage/Ping write nothing, End closes open items, nothing follows End.
+// stable id), Finish/Usage write nothing and neither does a Ping before the start, End closes
+// open items, nothing follows End.
 #[test]
 fn contract_edges() {
     let sse = checked(encode(&[
