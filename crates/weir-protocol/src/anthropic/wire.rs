@@ -211,76 +211,14 @@ pub(super) fn minify(json: &str) -> String {
 /// the prefix, otherwise `msg_` and the id's alphanumeric characters (shared convention), so
 /// the same upstream id always gives the same client id.
 pub(super) fn message_id(upstream: &str) -> String {
-    if upstream.starts_with("msg_") {
-        return upstream.to_owned();
-    }
-    let tail: String = upstream
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    if tail.is_empty() {
-        "msg_weir".to_owned()
-    } else {
-        format!("msg_{tail}")
-    }
+    crate::canonical::client_id("msg_", upstream)
 }
 
 /// Indents compact JSON text without reordering keys (snapshots show the key order clients
 /// see; `serde_json::Value` would sort it).
 #[cfg(test)]
 pub(super) fn pretty(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() * 2);
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let chars: Vec<char> = json.chars().collect();
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
-    };
-    for (i, &c) in chars.iter().enumerate() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                out.push(c);
-                let close = if c == '{' { '}' } else { ']' };
-                if chars.get(i + 1) != Some(&close) {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                let open = if c == '}' { '{' } else { '[' };
-                if i > 0 && chars[i - 1] != open {
-                    depth = depth.saturating_sub(1);
-                    newline(&mut out, depth);
-                }
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            c if c.is_ascii_whitespace() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::json::indent(json)
 }
 
 #[cfg(test)]

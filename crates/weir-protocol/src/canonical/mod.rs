@@ -18,7 +18,7 @@ mod signature;
 
 pub use event::{Block, Delta, Event, Key};
 pub use profile::{MaxTokensField, Profile, ReasoningField, ThinkingStyle};
-pub use reply::{Reply, anthropic_tool_id, vendor_tool_name};
+pub use reply::{Reply, anthropic_tool_id, client_id, vendor_tool_name};
 pub use request::{
     CacheHint, Media, Message, OutputFormat, Part, Reasoning, ReasoningConfig, Request, Role, Tool,
     ToolCall, ToolChoice, ToolKind, ToolResult,

@@ -65,6 +65,25 @@ impl Reply {
     }
 }
 
+/// The id a client sees for a vendor's answer id `upstream`: kept when it already carries the
+/// client protocol's `prefix` (`msg_`, `chatcmpl-`, `resp_`), otherwise the prefix and the id's
+/// ASCII letters and digits (`<prefix>weir` when none are left). Derived, never random, so a
+/// streamed and a non-streamed answer agree and snapshot tests stay stable.
+pub fn client_id(prefix: &str, upstream: &str) -> String {
+    if upstream.len() > prefix.len() && upstream.starts_with(prefix) {
+        return upstream.to_owned();
+    }
+    let tail: String = upstream
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if tail.is_empty() {
+        format!("{prefix}weir")
+    } else {
+        format!("{prefix}{tail}")
+    }
+}
+
 /// Longest tool name OpenAI accepts.
 const MAX_TOOL_NAME: usize = 64;
 
@@ -140,6 +159,15 @@ mod tests {
         assert_eq!(reply.client_tool_name(&short), long);
         assert_eq!(reply.client_tool_name(&vendor_tool_name("a.b")), "a.b");
         assert_eq!(reply.client_tool_name("Read"), "Read");
+    }
+
+    #[test]
+    fn client_ids_keep_or_derive_the_vendor_id() {
+        assert_eq!(client_id("msg_", "msg_01abc"), "msg_01abc");
+        assert_eq!(client_id("msg_", "chatcmpl-9x_Y"), "msg_chatcmpl9xY");
+        assert_eq!(client_id("resp_", "resp_"), "resp_resp");
+        assert_eq!(client_id("resp_", "__"), "resp_weir");
+        assert_eq!(client_id("chatcmpl-", "--"), "chatcmpl-weir");
     }
 
     #[test]

@@ -39,18 +39,7 @@ use crate::canonical::StopReason;
 /// answer always gets the same id (snapshot tests and clients comparing stream and non-stream
 /// ids rely on that).
 fn client_id(upstream: &str) -> String {
-    if upstream.starts_with("chatcmpl-") {
-        return upstream.to_owned();
-    }
-    let clean: String = upstream
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    if clean.is_empty() {
-        "chatcmpl-weir".to_owned()
-    } else {
-        format!("chatcmpl-{clean}")
-    }
+    crate::canonical::client_id("chatcmpl-", upstream)
 }
 
 /// The `finish_reason` a client sees: `tool_calls` whenever calls were returned and the model
@@ -120,56 +109,7 @@ pub(crate) mod test_support {
     /// Re-indents compact JSON text without reordering keys (a `serde_json::Value` would sort
     /// them), so snapshots show the wire order.
     pub fn pretty(json: &str) -> String {
-        let mut out = String::new();
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        let mut chars = json.chars().peekable();
-        let newline = |out: &mut String, depth: usize| {
-            out.push('\n');
-            out.push_str(&"  ".repeat(depth));
-        };
-        while let Some(c) = chars.next() {
-            if in_string {
-                out.push(c);
-                match (escaped, c) {
-                    (true, _) => escaped = false,
-                    (false, '\\') => escaped = true,
-                    (false, '"') => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match c {
-                '"' => {
-                    in_string = true;
-                    out.push(c);
-                }
-                '{' | '[' => {
-                    out.push(c);
-                    let close = if c == '{' { '}' } else { ']' };
-                    if chars.peek() == Some(&close) {
-                        out.push(close);
-                        chars.next();
-                    } else {
-                        depth += 1;
-                        newline(&mut out, depth);
-                    }
-                }
-                '}' | ']' => {
-                    depth = depth.saturating_sub(1);
-                    newline(&mut out, depth);
-                    out.push(c);
-                }
-                ',' => {
-                    out.push(c);
-                    newline(&mut out, depth);
-                }
-                ':' => out.push_str(": "),
-                c => out.push(c),
-            }
-        }
-        out
+        crate::json::indent(json)
     }
 
     #[test]

@@ -6,15 +6,7 @@
 /// The `resp_…` id for a vendor answer id: kept when it already is one, otherwise `resp_` and
 /// the id's ASCII letters and digits (`resp_weir` when none are left).
 pub(crate) fn response_id(upstream: &str) -> String {
-    if upstream.starts_with("resp_") && upstream.len() > 5 {
-        return upstream.to_owned();
-    }
-    let body = alnum(upstream);
-    if body.is_empty() {
-        "resp_weir".to_owned()
-    } else {
-        format!("resp_{body}")
-    }
+    crate::canonical::client_id("resp_", upstream)
 }
 
 /// The part of a `resp_…` id that item ids are built from.
