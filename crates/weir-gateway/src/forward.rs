@@ -12,6 +12,12 @@
 //! a stream that breaks before its first event, and 401/403 from a vendor that has served before
 //! (a cut-off: the target is skipped for the cut-off cool-down and a warning is logged). Every
 //! other vendor error goes back to the client in the client's protocol.
+//!
+//! Each target is spoken to in the client's protocol when it has it (the body goes through as
+//! it came, with the model name rewritten) and in another one otherwise: the client's request
+//! is decoded once into the canonical model, encoded for each target that needs it, and the
+//! answer translated back (`weir_protocol::translate`). A target that cannot express the request
+//! (an image for a text-only vendor) is passed over without a cool-down.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -58,7 +64,7 @@ pub struct Exchange<'a> {
     pub route: &'a str,
     /// The client's request in canonical form, decoded the first time a target needs
     /// translation.
-    pub canonical: OnceLock<Result<Arc<Canonical>, ApiError>>,
+    pub(crate) canonical: OnceLock<Result<Arc<Canonical>, ApiError>>,
 }
 
 impl Exchange<'_> {
