@@ -58,6 +58,8 @@ pub fn decode_request(body: &[u8]) -> Result<Request, TranslateError> {
     {
         req.system.push(Part::text(instructions));
     }
+    // Tools declared inside the conversation (Codex's `additional_tools` items).
+    let mut extra_tools = Vec::new();
     match obj.get("input") {
         None | Some(Value::Null) => {}
         Some(Value::String(text)) => req.messages.push(Message {
@@ -70,6 +72,7 @@ pub fn decode_request(body: &[u8]) -> Result<Request, TranslateError> {
                 history.item(item)?;
             }
             req.system.extend(std::mem::take(&mut history.system));
+            extra_tools = std::mem::take(&mut history.tools);
             req.messages = history.finish();
         }
         Some(_) => {
@@ -81,6 +84,7 @@ pub fn decode_request(body: &[u8]) -> Result<Request, TranslateError> {
     }
 
     req.tools = tools(obj)?;
+    req.tools.extend(extra_tools);
     req.tool_choice = tool_choice(obj.get("tool_choice"))?;
     req.parallel_tool_calls = opt_bool(obj, "parallel_tool_calls")?;
     req.max_tokens = opt_u64(obj, "max_output_tokens")?;
@@ -111,6 +115,7 @@ pub fn decode_request(body: &[u8]) -> Result<Request, TranslateError> {
 struct History {
     system: Vec<Part>,
     messages: Vec<Message>,
+    tools: Vec<Tool>,
 }
 
 impl History {
@@ -194,6 +199,13 @@ impl History {
                 );
                 Ok(())
             }
+            // Codex (in its code mode) declares its tools in the conversation rather than in
+            // `tools`; to other protocols they are ordinary tool definitions.
+            "additional_tools" => match obj.get("tools") {
+                Some(Value::Array(list)) => tool_list(list, &mut self.tools),
+                None | Some(Value::Null) => Ok(()),
+                Some(_) => Err(malformed(wrong_type("additional_tools.tools", "an array"))),
+            },
             other => Err(TranslateError::Unsupported(format!(
                 "input items of type `{other}` are not supported by weir; send the conversation as messages, function calls and their outputs"
             ))),
@@ -354,12 +366,23 @@ pub(crate) fn custom_tool_schema() -> Value {
 }
 
 fn tools(obj: &Obj) -> Result<Vec<Tool>, TranslateError> {
-    let list = match obj.get("tools") {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(list)) => list,
-        Some(_) => return Err(malformed(wrong_type("tools", "an array"))),
-    };
     let mut out = Vec::new();
+    match obj.get("tools") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => tool_list(list, &mut out)?,
+        Some(_) => return Err(malformed(wrong_type("tools", "an array"))),
+    }
+    Ok(out)
+}
+
+/// The namespace whose tools a model calls by their bare names; Codex groups its own tools
+/// under it.
+const DEFAULT_NAMESPACE: &str = "functions";
+
+/// Reads a list of tool definitions into `out`: function and custom tools, and the tools of
+/// the default namespace. Hosted tools (web_search, local_shell, file_search, …) and other
+/// namespaces have no portable form and are left out.
+fn tool_list(list: &[Value], out: &mut Vec<Tool>) -> Result<(), TranslateError> {
     for tool in list {
         let t = tool
             .as_object()
@@ -369,7 +392,12 @@ fn tools(obj: &Obj) -> Result<Vec<Tool>, TranslateError> {
             Some("custom") => ToolKind::Custom {
                 format: t.get("format").filter(|f| !f.is_null()).cloned(),
             },
-            // Hosted tools (web_search, local_shell, file_search, …) have no portable form.
+            Some("namespace") if opt_str(t, "name")? == Some(DEFAULT_NAMESPACE) => {
+                if let Some(Value::Array(inner)) = t.get("tools") {
+                    tool_list(inner, out)?;
+                }
+                continue;
+            }
             _ => continue,
         };
         let schema = match (&kind, t.get("parameters")) {
@@ -388,7 +416,7 @@ fn tools(obj: &Obj) -> Result<Vec<Tool>, TranslateError> {
             cache: None,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn tool_choice(choice: Option<&Value>) -> Result<Option<ToolChoice>, TranslateError> {

@@ -341,3 +341,33 @@ fn stateful_features_are_refused() {
         assert!(matches!(decode(body), Err(TranslateError::Unsupported(_))));
     }
 }
+
+// Codex's code mode declares its tools in an `additional_tools` input item, grouped under the
+// default `functions` namespace; they become ordinary tools, and the item is not a message.
+// Other namespaces and hosted tools have no portable form.
+#[test]
+fn tools_declared_in_the_conversation_are_tools() {
+    let req = decode(json!({
+        "model": "m",
+        "tools": [{"type": "namespace", "name": "multi_agent_v1", "tools": [
+            {"type": "function", "name": "spawn", "parameters": {"type": "object"}}]}],
+        "input": [
+            {"type": "additional_tools", "id": "at_1", "role": "developer", "tools": [
+                {"type": "namespace", "name": "functions", "description": "", "tools": [
+                    {"type": "custom", "name": "exec", "description": "Run code"},
+                    {"type": "function", "name": "wait", "parameters": {"type": "object", "properties": {}}}
+                ]},
+                {"type": "web_search"}
+            ]},
+            {"type": "message", "role": "user", "content": "hi"}
+        ]
+    }))
+    .unwrap();
+    let names: Vec<&str> = req.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["exec", "wait"]);
+    assert!(matches!(req.tools[0].kind, ToolKind::Custom { .. }));
+    assert_eq!(req.messages.len(), 1);
+    assert_eq!(req.messages[0].role, Role::User);
+    let bad = decode(json!({"model": "m", "input": [{"type": "additional_tools", "tools": 3}]}));
+    assert!(matches!(bad, Err(TranslateError::Malformed(_))));
+}
