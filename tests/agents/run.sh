@@ -49,7 +49,10 @@ done
 
 for bin in claude codex qwen; do
     if [ ! -x "node_modules/.bin/$bin" ]; then
-        npm ci --no-audit --no-fund --loglevel=error >/dev/null || exit 1
+        # `npm install` rather than `npm ci`: the lock pins every version, but some agents list
+        # platform packages the registry does not have for every platform, which `npm ci`
+        # refuses as a lock out of sync.
+        npm install --no-audit --no-fund --loglevel=error >/dev/null || exit 1
         break
     fi
 done
