@@ -249,7 +249,7 @@ async fn proxy(
     }
     if candidates.is_empty() && endpoint == Endpoint::CountTokens {
         // No vendor on the route counts tokens itself: weir counts them.
-        return count_locally(protocol, rid, &bytes);
+        return count_locally(protocol, rid, bytes).await;
     }
     if candidates.is_empty() {
         let kind = if missing_keys > 0 {
@@ -307,13 +307,21 @@ fn speak(client: Protocol, vendor: &weir_config::Vendor) -> Option<Protocol> {
 }
 
 /// `count_tokens` answered by weir: the request's text counted with a real tokenizer, marked as
-/// an estimate.
-fn count_locally(protocol: Protocol, rid: &str, body: &[u8]) -> Response<Body> {
-    let request = match weir_protocol::translate::decode_request(protocol, body) {
-        Ok(r) => r,
-        Err(e) => return forward::error_response(protocol, rid, e.into_api_error(), false),
+/// an estimate. The count runs off the async workers (a long history takes milliseconds).
+async fn count_locally(protocol: Protocol, rid: &str, body: bytes::Bytes) -> Response<Body> {
+    let counted = tokio::task::spawn_blocking(move || {
+        weir_protocol::translate::decode_request(protocol, &body)
+            .map(|request| crate::tokens::estimate(&request))
+    })
+    .await;
+    let n = match counted {
+        Ok(Ok(n)) => n,
+        Ok(Err(e)) => return forward::error_response(protocol, rid, e.into_api_error(), false),
+        Err(_) => {
+            let e = ApiError::new(ErrorKind::Internal, "weir: counting tokens failed");
+            return forward::error_response(protocol, rid, e, false);
+        }
     };
-    let n = crate::tokens::estimate(&request);
     let mut response = json(
         StatusCode::OK,
         format!("{{\"input_tokens\":{n}}}").into_bytes(),
