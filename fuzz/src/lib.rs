@@ -221,7 +221,7 @@ pub fn check_request(client: Protocol, data: &[u8]) {
     };
     for vendor in clients_of(client) {
         let profile = Profile::named("fuzz-vendor");
-        if let Ok(body) = encode_request(vendor, &request, &profile) {
+        if let Ok(body) = encode_request(vendor, &request, &request.model, &profile) {
             if let Err(e) = decode_request(vendor, &body) {
                 panic!(
                     "{client} → {vendor}: the encoded request does not decode: {e}\n{}",

@@ -350,17 +350,17 @@ fn translate_request(
     ex: &Exchange<'_>,
 ) -> Result<(Bytes, Arc<Reply>), ApiError> {
     let client = ex.canonical().map_err(Clone::clone)?;
-    let mut request = Canonical::clone(client);
-    request.model = candidate.target.model.clone();
     let profile = &candidate.target.vendor.profile;
-    let body = translate::encode_request(candidate.protocol, &request, profile).map_err(|e| {
-        let mut error = e.into_api_error();
-        error.message = format!(
-            "{} (vendor {}, via {})",
-            error.message, candidate.target.vendor.name, candidate.protocol
-        );
-        error
-    })?;
+    let model = &candidate.target.model;
+    let body =
+        translate::encode_request(candidate.protocol, client, model, profile).map_err(|e| {
+            let mut error = e.into_api_error();
+            error.message = format!(
+                "{} (vendor {}, via {})",
+                error.message, candidate.target.vendor.name, candidate.protocol
+            );
+            error
+        })?;
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

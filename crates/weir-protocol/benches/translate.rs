@@ -46,7 +46,7 @@ fn request(bytes: usize) -> Request {
     });
     let code = "fn add(a: i32, b: i32) -> i32 { a + b } // keep it simple\n";
     let mut turn = 0;
-    while translate::encode_request(Protocol::Anthropic, &req, &Profile::named("x"))
+    while translate::encode_request(Protocol::Anthropic, &req, &req.model, &Profile::named("x"))
         .map(|b| b.len())
         .unwrap_or(0)
         < bytes
@@ -220,10 +220,13 @@ fn main() {
         let mut cells = Vec::new();
         for size in [1024, 200 * 1024] {
             let canonical = request(size);
-            let body = translate::encode_request(client, &canonical, &profile).expect("encodes");
+            let body = translate::encode_request(client, &canonical, &canonical.model, &profile)
+                .expect("encodes");
             cells.push(time(budget, || {
                 let req = translate::decode_request(client, black_box(&body)).expect("decodes");
-                black_box(translate::encode_request(vendor, &req, &profile).expect("encodes"));
+                black_box(
+                    translate::encode_request(vendor, &req, &req.model, &profile).expect("encodes"),
+                );
             }));
         }
         let canonical = request(1024);

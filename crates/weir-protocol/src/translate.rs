@@ -26,16 +26,18 @@ pub fn decode_request(p: Protocol, body: &[u8]) -> Result<Request, TranslateErro
     }
 }
 
-/// Encodes `req` for a vendor of protocol `p` with quirks `profile`.
+/// Encodes `req` for a vendor of protocol `p` with quirks `profile`, asking for `model` (the
+/// vendor's name for it; the request's own `model` is the client's).
 pub fn encode_request(
     p: Protocol,
     req: &Request,
+    model: &str,
     profile: &Profile,
 ) -> Result<Vec<u8>, TranslateError> {
     match p {
-        Protocol::Anthropic => anthropic::encode_request(req, profile),
-        Protocol::OpenAiChat => chat::encode_request(req, profile),
-        Protocol::OpenAiResponses => responses::encode_request(req, profile),
+        Protocol::Anthropic => anthropic::encode_request_as(req, model, profile),
+        Protocol::OpenAiChat => chat::encode_request_as(req, model, profile),
+        Protocol::OpenAiResponses => responses::encode_request_as(req, model, profile),
     }
 }
 

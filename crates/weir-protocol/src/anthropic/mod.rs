@@ -24,7 +24,7 @@ mod wire;
 
 pub use grammar::is_well_formed;
 pub use request_decode::decode_request;
-pub use request_encode::{DEFAULT_MAX_TOKENS, encode_request};
+pub use request_encode::{DEFAULT_MAX_TOKENS, encode_request, encode_request_as};
 pub use response::{decode_response, encode_response};
 pub use stream_decode::StreamDecoder;
 pub use stream_encode::StreamEncoder;

@@ -37,6 +37,16 @@ const JSON_OBJECT_INSTRUCTION: &str =
 /// Fails with [`TranslateError::Unsupported`] for `n > 1`, `previous_response_id`, vendor-side
 /// file ids, and images or PDFs the vendor does not accept.
 pub fn encode_request(req: &Request, profile: &Profile) -> Result<Vec<u8>, TranslateError> {
+    encode_request_as(req, &req.model, profile)
+}
+
+/// [`encode_request`] naming `model` instead of `req.model`, so one decoded request can be
+/// encoded for several targets without a copy per target.
+pub fn encode_request_as(
+    req: &Request,
+    model: &str,
+    profile: &Profile,
+) -> Result<Vec<u8>, TranslateError> {
     if req.n.is_some_and(|n| n > 1) {
         return Err(TranslateError::Unsupported(
             "n > 1 cannot be served by an Anthropic-protocol vendor; ask for one choice".to_owned(),
@@ -159,7 +169,7 @@ pub fn encode_request(req: &Request, profile: &Profile) -> Result<Vec<u8>, Trans
     }
 
     let mut wire = WireRequest {
-        model: &req.model,
+        model,
         max_tokens,
         system,
         messages,

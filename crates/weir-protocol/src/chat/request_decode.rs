@@ -309,22 +309,28 @@ fn assistant_parts(msg: &Obj<'_>) -> Result<Vec<Part>, TranslateError> {
     Ok(parts)
 }
 
-/// One `tool_calls[]` entry of an assistant message in the history.
-fn decode_tool_call(value: &Value, path: String) -> Result<ToolCall, TranslateError> {
-    let call = Obj::of(value, path)?;
-    match call.str("type")? {
+/// The `function` object of a tool definition or tool call, whose `type` must be `function`
+/// (or absent); `what` names the list in the error ("tools", "tool calls").
+fn function_of<'a>(outer: &Obj<'a>, what: &str) -> Result<Obj<'a>, TranslateError> {
+    match outer.str("type")? {
         None | Some("function") => {}
         Some(_) => {
             return Err(TranslateError::Unsupported(format!(
-                "`{}`: only `function` tool calls are supported",
-                call.at("type")
+                "`{}`: only `function` {what} are supported",
+                outer.at("type")
             )));
         }
     }
-    let function = call
+    let function = outer
         .get("function")
-        .ok_or_else(|| malformed(&call.at("function"), "an object"))?;
-    let function = Obj::of(function, call.at("function"))?;
+        .ok_or_else(|| malformed(&outer.at("function"), "an object"))?;
+    Obj::of(function, outer.at("function"))
+}
+
+/// One `tool_calls[]` entry of an assistant message in the history.
+fn decode_tool_call(value: &Value, path: String) -> Result<ToolCall, TranslateError> {
+    let call = Obj::of(value, path)?;
+    let function = function_of(&call, "tool calls")?;
     Ok(ToolCall {
         id: call.req_str("id")?.to_owned(),
         name: function.req_str("name")?.to_owned(),
@@ -339,19 +345,7 @@ fn decode_tool_call(value: &Value, path: String) -> Result<ToolCall, TranslateEr
 /// A tool definition (§2.5): only `function` tools exist in Chat Completions' common subset.
 fn decode_tool(value: &Value, path: String) -> Result<Tool, TranslateError> {
     let tool = Obj::of(value, path)?;
-    match tool.str("type")? {
-        None | Some("function") => {}
-        Some(_) => {
-            return Err(TranslateError::Unsupported(format!(
-                "`{}`: only `function` tools are supported",
-                tool.at("type")
-            )));
-        }
-    }
-    let function = tool
-        .get("function")
-        .ok_or_else(|| malformed(&tool.at("function"), "an object"))?;
-    let function = Obj::of(function, tool.at("function"))?;
+    let function = function_of(&tool, "tools")?;
     let schema = match function.get("parameters") {
         None => serde_json::json!({"type": "object", "properties": {}}),
         Some(p @ Value::Object(_)) => p.clone(),

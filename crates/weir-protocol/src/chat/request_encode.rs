@@ -20,6 +20,16 @@ use crate::canonical::{
 /// file ids, `previous_response_id`), so the client gets a 400 it can act on instead of a
 /// silently shortened conversation.
 pub fn encode_request(req: &Request, profile: &Profile) -> Result<Vec<u8>, TranslateError> {
+    encode_request_as(req, &req.model, profile)
+}
+
+/// [`encode_request`] naming `model` instead of `req.model`, so one decoded request can be
+/// encoded for several targets without a copy per target.
+pub fn encode_request_as(
+    req: &Request,
+    model: &str,
+    profile: &Profile,
+) -> Result<Vec<u8>, TranslateError> {
     if req.previous_response_id.is_some() {
         return Err(TranslateError::Unsupported(format!(
             "`previous_response_id` cannot be served by vendor `{}` (it keeps no responses); \
@@ -29,7 +39,7 @@ pub fn encode_request(req: &Request, profile: &Profile) -> Result<Vec<u8>, Trans
     }
     let has_tools = !req.tools.is_empty();
     let body = ChatRequest {
-        model: &req.model,
+        model,
         messages: encode_messages(req, profile)?,
         tools: req.tools.iter().map(encode_tool).collect(),
         // OpenAI rejects `tool_choice` and `parallel_tool_calls` without tools (§2.5).

@@ -30,7 +30,7 @@ mod wire;
 
 pub use grammar::is_well_formed;
 pub use request_decode::decode_request;
-pub use request_encode::encode_request;
+pub use request_encode::{encode_request, encode_request_as};
 pub use response_decode::decode_response;
 pub use response_encode::encode_response;
 pub use stream_decode::StreamDecoder;

@@ -24,6 +24,16 @@ use crate::canonical::{
 /// Errors ([`TranslateError::Unsupported`]): `n` above 1, images or documents the profile says
 /// the vendor does not take (naming the vendor), vendor file ids.
 pub fn encode_request(req: &Request, profile: &Profile) -> Result<Vec<u8>, TranslateError> {
+    encode_request_as(req, &req.model, profile)
+}
+
+/// [`encode_request`] naming `model` instead of `req.model`, so one decoded request can be
+/// encoded for several targets without a copy per target.
+pub fn encode_request_as(
+    req: &Request,
+    model: &str,
+    profile: &Profile,
+) -> Result<Vec<u8>, TranslateError> {
     if req.n.is_some_and(|n| n > 1) {
         return Err(TranslateError::Unsupported(format!(
             "`n` above 1 cannot be sent to {}, whose API returns one answer per request; ask for one",
@@ -53,7 +63,7 @@ pub fn encode_request(req: &Request, profile: &Profile) -> Result<Vec<u8>, Trans
     let include_reasoning = profile.thinking != ThinkingStyle::None
         && (input.reasoning_items > 0 || req.include_encrypted_reasoning || reasoning_on);
     let body = Body {
-        model: &req.model,
+        model,
         instructions: req.system_text(profile.strip_billing_header),
         input: input.items,
         tools: req.tools.iter().map(|t| ToolOut::new(t, rename)).collect(),
