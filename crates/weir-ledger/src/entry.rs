@@ -286,7 +286,10 @@ pub struct Finish {
 impl Finish {
     /// The attempt that answered, if one did.
     pub fn served_by(&self) -> Option<&Attempt> {
-        self.attempts.iter().rev().find(|a| a.result == AttemptResult::Answered)
+        self.attempts
+            .iter()
+            .rev()
+            .find(|a| a.result == AttemptResult::Answered)
     }
 
     /// Bytes sent to vendors, over every attempt.

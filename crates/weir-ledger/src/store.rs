@@ -65,8 +65,7 @@ pub trait Store: Send {
     fn entries(&mut self, after: u64, limit: usize) -> Result<Vec<Sealed>, StoreError>;
 
     /// Entries with `since_ms <= at_ms < until_ms`, in `seq` order.
-    fn entries_between(&mut self, since_ms: i64, until_ms: i64)
-    -> Result<Vec<Sealed>, StoreError>;
+    fn entries_between(&mut self, since_ms: i64, until_ms: i64) -> Result<Vec<Sealed>, StoreError>;
 
     /// The entries of one exchange, in `seq` order.
     fn exchange(&mut self, id: &str) -> Result<Vec<Sealed>, StoreError>;
