@@ -191,11 +191,11 @@ pub struct Target {
     pub host: String,
 }
 
-/// A reference to stored content: its root digest in the block store and its length.
+/// A reference to content: its root digest in the block store and its length.
 ///
-/// `digest` is absent when the retention mode keeps no trace of this content (`none`), or
-/// the content was not kept (a response in `hashes-only`). The blocks behind a digest may be
-/// erased later; the entry still verifies.
+/// `digest` is absent when the retention mode keeps no trace of this content (`none`).
+/// `stored` says whether its blocks were written (not in `hashes-only`, nor for the client's
+/// own request in `redacted`). Blocks may be erased later; the entry still verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Content {
     /// Root of the content's block tree.
@@ -203,6 +203,8 @@ pub struct Content {
     pub digest: Option<Digest>,
     /// Length in bytes.
     pub bytes: u64,
+    /// Whether the blocks were stored.
+    pub stored: bool,
 }
 
 /// How an exchange ended.
