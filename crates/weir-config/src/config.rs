@@ -29,6 +29,8 @@ pub struct Config {
     /// Catalogue vendors to enable if they answer on their default address (Ollama, when the file
     /// does not mention it). The gateway probes them at start and calls [`Config::enable`].
     pub probe: Vec<Vendor>,
+    /// The ledger.
+    pub ledger: crate::LedgerSettings,
     /// Things worth telling the user that are not errors (a key variable that is not set, a
     /// vendor enabled automatically).
     pub notes: Vec<Note>,

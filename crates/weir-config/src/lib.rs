@@ -14,6 +14,7 @@
 pub mod catalogue;
 pub mod defaults;
 pub mod glob;
+pub mod ledger;
 pub mod route;
 pub mod secret;
 
@@ -27,6 +28,9 @@ pub use config::{
 };
 pub use errors::{ConfigError, ConfigErrors};
 pub use glob::Glob;
+pub use ledger::{
+    LedgerDurability, LedgerSettings, LedgerStore, LedgerUrl, OnLedgerFailure, Retention,
+};
 pub use route::{Resolved, ResolvedTarget, Router};
 pub use secret::{ApiKey, SecretSource};
 

@@ -33,6 +33,7 @@ struct RawFile {
     retry: Option<RawRetry>,
     vendors: Option<BTreeMap<Spanned<String>, Spanned<RawVendor>>>,
     routes: Option<Vec<Spanned<RawRoute>>>,
+    ledger: Option<crate::ledger::RawLedger>,
 }
 
 #[derive(Deserialize)]
@@ -84,7 +85,7 @@ struct RawRoute {
 }
 
 /// An integer or a string (sizes and durations accept both).
-enum Scalar {
+pub(crate) enum Scalar {
     Int(i64),
     Str(String),
 }
@@ -120,7 +121,7 @@ impl<'de> Deserialize<'de> for Scalar {
 // ---------------------------------------------------------------------------------------------
 // Positions and errors.
 
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     text: &'a str,
     origin: &'a str,
     errors: Vec<ConfigError>,
@@ -144,7 +145,7 @@ impl Ctx<'_> {
         self.position(span.start).0
     }
 
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = self.position(span.start);
         self.errors.push(ConfigError {
             origin: self.origin.to_owned(),
@@ -240,6 +241,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
     let limits = limits(&mut cx, raw.limits.as_ref());
     let timeouts = timeouts(&mut cx, raw.timeouts.as_ref());
     let retry = retry(&mut cx, raw.retry.as_ref());
+    let ledger = crate::ledger::settings(&mut cx, env, raw.ledger.as_ref());
     let auto_vendors = raw.auto_vendors.unwrap_or(defaults::AUTO_VENDORS);
 
     // Vendors of the file, in file order (the map is sorted by name; spans give the order).
@@ -329,6 +331,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         routes,
         probe,
         notes,
+        ledger,
     })
 }
 
@@ -443,7 +446,7 @@ fn parse_duration(value: &Scalar, allow_zero: bool) -> Result<Duration, bool> {
     Ok(d)
 }
 
-fn duration(
+pub(crate) fn duration(
     cx: &mut Ctx<'_>,
     field: &str,
     value: Option<&Spanned<Scalar>>,
