@@ -27,6 +27,7 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use weir_config::{ApiKey, ResolvedTarget};
+use weir_ledger::{AttemptResult, Outcome};
 use weir_protocol::canonical::{Reply, Request as Canonical};
 use weir_protocol::relay::{RelayState, StreamRelay};
 use weir_protocol::translate;
@@ -35,6 +36,7 @@ use weir_protocol::{ApiError, Endpoint, ErrorKind, Protocol, json};
 use crate::body::{self, Body};
 use crate::headers;
 use crate::health::Cooling;
+use crate::record::{Ending, Recording};
 use crate::state::Shared;
 use crate::stream::{Pipe, RelayStream};
 use crate::upstream;
@@ -65,6 +67,8 @@ pub struct Exchange<'a> {
     /// The client's request in canonical form, decoded the first time a target needs
     /// translation.
     pub(crate) canonical: OnceLock<Result<Arc<Canonical>, ApiError>>,
+    /// The ledger's record of this exchange.
+    pub(crate) recording: Arc<Recording>,
 }
 
 impl Exchange<'_> {
@@ -101,8 +105,12 @@ pub struct Candidate<'a> {
 
 /// What one attempt at one target came to.
 enum Attempt {
-    /// The vendor answered; this response goes to the client.
-    Committed(Response<Body>),
+    /// The vendor answered; this response goes to the client. `answer` is its whole body when
+    /// it has one (and whether that is an event stream); a streamed body records its own end.
+    Committed {
+        response: Response<Body>,
+        answer: Option<(Bytes, bool)>,
+    },
     /// This error goes to the client; no other target is tried.
     Final(ApiError),
     /// This target cannot serve this request (it cannot express something the request needs);
@@ -143,9 +151,42 @@ pub async fn forward(
             }
             attempts += 1;
             match attempt(shared, candidate, ex).await {
-                Attempt::Committed(response) => return response,
+                Attempt::Committed { response, answer } => {
+                    let Some((body, streamed)) = answer else {
+                        return response;
+                    };
+                    ex.recording.settle(AttemptResult::Answered, 0);
+                    ex.recording
+                        .finish(Ending {
+                            outcome: if ex.recording.failed_over() {
+                                Outcome::FailedOver
+                            } else {
+                                Outcome::Ok
+                            },
+                            status: response.status().as_u16(),
+                            error: None,
+                            answer: &body,
+                            streamed,
+                        })
+                        .await;
+                    return response;
+                }
                 Attempt::Final(error) => {
-                    return error_response(protocol, ex.request_id, error, attempts > 1);
+                    let vendor_said = ex.recording.vendor_answered();
+                    ex.recording.settle(
+                        if vendor_said {
+                            AttemptResult::Refused
+                        } else {
+                            AttemptResult::Failed
+                        },
+                        0,
+                    );
+                    let outcome = if vendor_said {
+                        Outcome::VendorError
+                    } else {
+                        Outcome::Failed
+                    };
+                    return failed(ex, outcome, error, attempts > 1).await;
                 }
                 Attempt::Unsuitable(error) => {
                     tracing::info!(
@@ -169,6 +210,7 @@ pub async fn forward(
                         cooldown_s = cooldown.as_secs_f64(),
                         "vendor attempt failed before the response started; trying the next target"
                     );
+                    ex.recording.settle(AttemptResult::FailedOver, 0);
                     shared
                         .health
                         .cool(vendor, cooldown, why, error.kind, Instant::now());
@@ -186,10 +228,38 @@ pub async fn forward(
             }
             _ => {
                 let error = last.unwrap_or_else(|| all_cooling(ex.route, &cooling));
-                return error_response(protocol, ex.request_id, error, attempts > 1);
+                let outcome = if ex.recording.failed_over() {
+                    Outcome::Failed
+                } else {
+                    Outcome::Rejected
+                };
+                let _ = protocol;
+                return failed(ex, outcome, error, attempts > 1).await;
             }
         }
     }
+}
+
+/// Answers `error` and records the exchange's end with it.
+async fn failed(
+    ex: &Exchange<'_>,
+    outcome: Outcome,
+    error: ApiError,
+    retried: bool,
+) -> Response<Body> {
+    let protocol = ex.endpoint.protocol();
+    let status = error.status(protocol);
+    let body = error.body(protocol, ex.request_id);
+    ex.recording
+        .finish(Ending {
+            outcome,
+            status,
+            error: Some(&error),
+            answer: &body,
+            streamed: false,
+        })
+        .await;
+    error_response(protocol, ex.request_id, error, retried)
 }
 
 /// The error for a request whose every target is cooling down: the kind of the cool-down that
@@ -257,6 +327,12 @@ async fn attempt(shared: &Shared, candidate: &Candidate<'_>, ex: &Exchange<'_>) 
         }
     };
     let url = vendor_endpoint.url(&endpoint.base_url);
+    ex.recording.sent(
+        target_record(candidate),
+        candidate.protocol,
+        candidate.key,
+        &body,
+    );
     let mut request = match Request::post(&url).body(Full::new(body)) {
         Ok(r) => r,
         Err(_) => {
@@ -315,6 +391,7 @@ async fn attempt(shared: &Shared, candidate: &Candidate<'_>, ex: &Exchange<'_>) 
         };
 
     let status = response.status();
+    ex.recording.answered(status.as_u16());
     if !status.is_success() {
         return vendor_error(shared, vendor.name.as_str(), response, started).await;
     }
@@ -340,6 +417,25 @@ async fn attempt(shared: &Shared, candidate: &Candidate<'_>, ex: &Exchange<'_>) 
             stream_response(shared, candidate, ex, response, pipe, started).await
         }
         Some(reply) => translated_response(shared, candidate, ex, response, reply, started).await,
+    }
+}
+
+/// Where an attempt goes, as the ledger records it.
+pub fn target_record(candidate: &Candidate<'_>) -> weir_ledger::Target {
+    let vendor = &candidate.target.vendor;
+    let base_url = vendor
+        .endpoint(candidate.protocol)
+        .map_or("", |e| e.base_url.as_str());
+    let host = base_url
+        .parse::<http::Uri>()
+        .ok()
+        .and_then(|u| u.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    weir_ledger::Target {
+        vendor: vendor.name.clone(),
+        model: candidate.target.model.clone(),
+        jurisdiction: vendor.jurisdiction.to_string(),
+        host,
     }
 }
 
@@ -436,6 +532,7 @@ async fn stream_response(
     let policy = shared.config.retry;
     let (parts, mut upstream) = response.into_parts();
     let mut out = BytesMut::new();
+    let mut received: u64 = 0;
     let failover = |kind, message: String| Attempt::Failover {
         error: ApiError::new(kind, message),
         cooldown: policy.failure_cooldown,
@@ -474,6 +571,7 @@ async fn stream_response(
                 let Ok(data) = frame.into_data() else {
                     continue;
                 };
+                received += data.len() as u64;
                 if relay.feed(&data, &mut out).is_err() {
                     return failover(
                         ErrorKind::BadGateway,
@@ -504,8 +602,13 @@ async fn stream_response(
         timeouts.idle,
         deadline,
         vendor,
+        Arc::clone(&ex.recording),
+        received,
     );
-    Attempt::Committed(event_stream(stream.into_body(), &parts.headers, ex, vendor))
+    Attempt::Committed {
+        response: event_stream(stream.into_body(), &parts.headers, ex, vendor),
+        answer: None,
+    }
 }
 
 /// A `200 text/event-stream` response carrying `body`.
@@ -562,15 +665,15 @@ async fn translated_response(
         }
     };
     shared.health.served(vendor);
+    ex.recording
+        .settle(AttemptResult::Answered, bytes.len() as u64);
     if ex.stream {
         let events = translate::response_events(&answer);
-        let bytes = translate::encode_stream(client, reply, &events);
-        return Attempt::Committed(event_stream(
-            body::full(bytes.freeze()),
-            &parts.headers,
-            ex,
-            vendor,
-        ));
+        let bytes = translate::encode_stream(client, reply, &events).freeze();
+        return Attempt::Committed {
+            response: event_stream(body::full(bytes.clone()), &parts.headers, ex, vendor),
+            answer: Some((bytes, true)),
+        };
     }
     let body = translate::encode_response(client, &answer, &reply);
     let mut builder = Response::builder().status(StatusCode::OK);
@@ -581,11 +684,13 @@ async fn translated_response(
         );
         response_headers(h, &parts.headers, ex, vendor);
     }
-    Attempt::Committed(
-        builder
-            .body(body::full(Bytes::from(body)))
+    let body = Bytes::from(body);
+    Attempt::Committed {
+        response: builder
+            .body(body::full(body.clone()))
             .unwrap_or_else(|_| internal_error(client, ex.request_id)),
-    )
+        answer: Some((body, false)),
+    }
 }
 
 async fn full_response(
@@ -603,6 +708,8 @@ async fn full_response(
         Ok(b) => b,
         Err(failover) => return failover,
     };
+    ex.recording
+        .settle(AttemptResult::Answered, bytes.len() as u64);
     let bytes = match client_model {
         Some(model) => json::replace_string(&bytes, &["model"], &model)
             .map(Bytes::from)
@@ -620,11 +727,12 @@ async fn full_response(
         h.insert(http::header::CONTENT_TYPE, content_type);
         response_headers(h, &parts.headers, ex, vendor);
     }
-    Attempt::Committed(
-        builder
-            .body(body::full(bytes))
+    Attempt::Committed {
+        response: builder
+            .body(body::full(bytes.clone()))
             .unwrap_or_else(|_| internal_error(protocol, ex.request_id)),
-    )
+        answer: Some((bytes, is_event_stream(&parts.headers))),
+    }
 }
 
 /// Reads a vendor's complete answer; a broken one is a failover (nothing has reached the client).

@@ -13,6 +13,7 @@ use weir_protocol::{ApiError, Endpoint, ErrorKind, Protocol};
 use crate::body::{self, Body, ReadError};
 use crate::forward::{self, Candidate, Exchange};
 use crate::keys::VendorKey;
+use crate::record::StartFacts;
 use crate::state::Shared;
 
 /// What a request path asks for.
@@ -267,6 +268,24 @@ async fn proxy(
             ),
         ));
     }
+    let recording = match shared
+        .recorder
+        .start(StartFacts {
+            id: rid,
+            protocol,
+            path: parts.uri.path(),
+            model: &model,
+            stream: peek.stream,
+            route: &resolved.route,
+            targets: candidates.iter().map(forward::target_record).collect(),
+            headers: &parts.headers,
+            body: &bytes,
+        })
+        .await
+    {
+        Ok(r) => r,
+        Err(error) => return fail(error),
+    };
     let exchange = Exchange {
         endpoint,
         client_model: model,
@@ -276,6 +295,7 @@ async fn proxy(
         request_id: rid,
         route: &resolved.route,
         canonical: OnceLock::new(),
+        recording,
     };
     forward::forward(shared, &candidates, &exchange).await
 }

@@ -15,6 +15,7 @@ pub mod headers;
 pub mod health;
 pub mod keys;
 pub mod probe;
+pub mod record;
 pub mod server;
 pub mod state;
 pub mod stream;
@@ -27,11 +28,15 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::net::TcpListener;
-use weir_config::{Config, Env, Router};
+use weir_config::{Config, Env, LedgerSettings, LedgerStore, LedgerUrl, Router};
+use weir_ledger::Ledger;
+use weir_ledger::checkpoint::Signer;
+use weir_ledger::open::Location;
 
 use crate::guard::Guard;
 use crate::health::Health;
 use crate::keys::KeyError;
+use crate::record::Recorder;
 use crate::state::Shared;
 
 /// Why the gateway cannot start.
@@ -47,6 +52,78 @@ pub enum StartError {
          listen on 127.0.0.1"
     )]
     ExposedWithoutToken(SocketAddr),
+    /// The ledger could not be opened.
+    #[error(
+        "cannot open the ledger at {location}: {reason}. Fix the [ledger] settings in weir.toml, \
+         or set enabled = false under [ledger] to run without one"
+    )]
+    Ledger {
+        /// Where it was to be.
+        location: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Where the configured ledger lives, with its URL read if it is kept in a secret.
+pub fn ledger_location(settings: &LedgerSettings, env: &dyn Env) -> Result<Location, StartError> {
+    Ok(match &settings.store {
+        LedgerStore::Sqlite(path) => Location::Sqlite(path.clone()),
+        LedgerStore::Postgres { url, schema } => {
+            let url = match url {
+                LedgerUrl::Inline(u) => u.clone(),
+                LedgerUrl::Secret(source) => keys::read(source, env)
+                    .map_err(|reason| StartError::Ledger {
+                        location: source.to_string(),
+                        reason,
+                    })?
+                    .expose()
+                    .to_owned(),
+            };
+            Location::Postgres {
+                url,
+                schema: schema.clone(),
+            }
+        }
+    })
+}
+
+/// Opens the ledger the settings ask for (`None` when it is switched off): connects, recovers
+/// exchanges left unfinished by a crash, loads or creates the signing key, and starts the
+/// writer.
+pub fn open_ledger(settings: &LedgerSettings, env: &dyn Env) -> Result<Option<Ledger>, StartError> {
+    if !settings.enabled {
+        return Ok(None);
+    }
+    let location = ledger_location(settings, env)?;
+    let settings = settings.clone();
+    let described = location.describe();
+    let fail = |reason: String| StartError::Ledger {
+        location: described.clone(),
+        reason,
+    };
+    // The PostgreSQL client runs its own runtime: it is opened off the async workers.
+    std::thread::spawn(move || -> Result<Ledger, String> {
+        let mut store = weir_ledger::open::connect(&location).map_err(|e| e.to_string())?;
+        let origin = weir_ledger::open::origin(store.as_mut()).map_err(|e| e.to_string())?;
+        let signer =
+            Signer::load_or_create(&settings.key_file, &origin).map_err(|e| e.to_string())?;
+        let options = weir_ledger::Options {
+            durability: match settings.durability {
+                weir_config::LedgerDurability::Strict => weir_ledger::Durability::Strict,
+                weir_config::LedgerDurability::Relaxed => weir_ledger::Durability::Relaxed,
+            },
+            checkpoint_every: settings.checkpoint_every,
+            checkpoint_interval: settings.checkpoint_interval,
+            checkpoint_file: Some(settings.checkpoint_file.clone()),
+            node: settings.node.clone(),
+        };
+        Ledger::open(store, Some(signer), options).map_err(|e| e.to_string())
+    })
+    .join()
+    .map_err(|_| fail("the ledger could not be opened".into()))?
+    .map(Some)
+    .map_err(fail)
 }
 
 /// A configured gateway, ready to serve.
@@ -59,9 +136,20 @@ impl Gateway {
     /// Builds a gateway for `config` serving on `listen`: reads keys through `env`, probes local
     /// vendors that zero-config may enable, and builds the router.
     pub async fn new(
+        config: Config,
+        env: &(dyn Env + Sync),
+        listen: SocketAddr,
+    ) -> Result<Gateway, StartError> {
+        let ledger = open_ledger(&config.ledger, env)?;
+        Gateway::with_ledger(config, env, listen, ledger).await
+    }
+
+    /// Like [`Gateway::new`], with a ledger opened by the caller (`None`: no ledger).
+    pub async fn with_ledger(
         mut config: Config,
         env: &(dyn Env + Sync),
         listen: SocketAddr,
+        ledger: Option<Ledger>,
     ) -> Result<Gateway, StartError> {
         // Load the tokenizer for local count_tokens off the request path.
         std::thread::spawn(tokens::warm);
@@ -82,8 +170,15 @@ impl Gateway {
             allowed_hosts: config.allowed_hosts.clone(),
             token,
         };
+        let recorder = Recorder::new(
+            ledger,
+            config.ledger.retention,
+            config.ledger.on_failure,
+            config.ledger.node.clone(),
+        );
         Ok(Gateway {
             shared: Arc::new(Shared {
+                recorder,
                 config,
                 router,
                 keys,
@@ -106,6 +201,13 @@ impl Gateway {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
-        server::serve(self.shared, listener, shutdown).await
+        let recorder = Arc::clone(&self.shared);
+        let served = server::serve(self.shared, listener, shutdown).await;
+        // Every exchange has ended: write what is queued and sign the final head.
+        if let Some(ledger) = recorder.recorder.ledger() {
+            let ledger = ledger.clone();
+            let _ = tokio::task::spawn_blocking(move || ledger.close()).await;
+        }
+        served
     }
 }

@@ -7,6 +7,7 @@ use weir_config::{Config, Router};
 use crate::guard::Guard;
 use crate::health::Health;
 use crate::keys::Keys;
+use crate::record::Recorder;
 use crate::upstream::UpstreamClient;
 
 /// The gateway's shared, read-mostly state.
@@ -23,6 +24,8 @@ pub struct Shared {
     pub health: Health,
     /// The vendor client.
     pub client: UpstreamClient,
+    /// The gateway's side of the ledger.
+    pub recorder: Recorder,
     /// When this gateway started (reported as models' creation time).
     pub started: SystemTime,
 }

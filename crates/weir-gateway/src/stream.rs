@@ -8,6 +8,7 @@
 //! slows the vendor down through TCP.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -18,7 +19,10 @@ use weir_protocol::relay::{RelayError, RelayState, StreamRelay};
 use weir_protocol::translate::StreamTranslator;
 use weir_protocol::{ApiError, ErrorKind, Protocol};
 
+use weir_ledger::{AttemptResult, Outcome};
+
 use crate::body::Body;
+use crate::record::{Ending, Recording};
 
 /// What turns the vendor's stream into the client's: a byte-exact relay when both speak the same
 /// protocol, a translator otherwise.
@@ -90,10 +94,21 @@ pub struct RelayStream {
     deadline: Instant,
     vendor: String,
     done: bool,
+    recording: Arc<Recording>,
+    /// Bytes received from the vendor so far.
+    received: u64,
+    /// What the client has been sent, for the ledger.
+    answer: BytesMut,
+    /// Why weir ended the stream itself, if it did.
+    failure: Option<ApiError>,
+    recorded: bool,
 }
 
 impl RelayStream {
     /// `initial` holds the client bytes produced before the commit barrier; they go out first.
+    /// `received` counts the vendor bytes read before it. The stream records the exchange's
+    /// end in `recording` before it releases its last bytes.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         initial: Bytes,
         upstream: Incoming,
@@ -101,6 +116,8 @@ impl RelayStream {
         idle: Duration,
         deadline: Instant,
         vendor: &str,
+        recording: Arc<Recording>,
+        received: u64,
     ) -> Self {
         RelayStream {
             initial,
@@ -110,6 +127,11 @@ impl RelayStream {
             deadline,
             vendor: vendor.to_owned(),
             done: false,
+            recording,
+            received,
+            answer: BytesMut::new(),
+            failure: None,
+            recorded: false,
         }
     }
 
@@ -130,7 +152,42 @@ impl RelayStream {
             )
     }
 
+    /// The next bytes for the client; the end of the exchange is durable in the ledger before
+    /// the last of them are released.
     async fn next_bytes(&mut self) -> Option<Bytes> {
+        let bytes = self.next_chunk().await;
+        if let Some(b) = &bytes {
+            self.answer.extend_from_slice(b);
+        }
+        if self.ended() && !self.recorded {
+            self.recorded = true;
+            self.record_end().await;
+        }
+        bytes
+    }
+
+    async fn record_end(&mut self) {
+        let vendor_error = self.pipe.vendor_error().cloned();
+        let (outcome, error) = match (&self.failure, vendor_error) {
+            (Some(f), _) => (Outcome::Interrupted, Some(f.clone())),
+            (None, Some(v)) => (Outcome::VendorError, Some(v)),
+            (None, None) if self.recording.failed_over() => (Outcome::FailedOver, None),
+            (None, None) => (Outcome::Ok, None),
+        };
+        self.recording
+            .settle(AttemptResult::Answered, self.received);
+        self.recording
+            .finish(Ending {
+                outcome,
+                status: 200,
+                error: error.as_ref(),
+                answer: &self.answer,
+                streamed: true,
+            })
+            .await;
+    }
+
+    async fn next_chunk(&mut self) -> Option<Bytes> {
         if !self.initial.is_empty() {
             return Some(std::mem::take(&mut self.initial));
         }
@@ -177,6 +234,7 @@ impl RelayStream {
                     let Ok(data) = frame.into_data() else {
                         continue;
                     };
+                    self.received += data.len() as u64;
                     let mut out = BytesMut::new();
                     if self.pipe.feed(&data, &mut out).is_err() {
                         let end = self.fail(
@@ -211,6 +269,7 @@ impl RelayStream {
                 format!("weir: {reason} ({}); the answer is incomplete", self.vendor),
             ),
         };
+        self.failure = Some(error.clone());
         self.pipe.fail(error)
     }
 }

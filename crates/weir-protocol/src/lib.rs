@@ -17,6 +17,7 @@ pub mod request;
 pub mod responses;
 pub mod sse;
 pub mod translate;
+pub mod usage;
 
 mod protocol;
 

@@ -14,10 +14,25 @@ pub use weir_emulator::{Emulator, Fault, Reply, Script, When};
 /// The key every test vendor is configured with (through `env:TEST_VENDOR_KEY`).
 pub const VENDOR_KEY: &str = "sk-test-vendor-key-0123456789";
 
-/// A gateway serving in the background.
+/// A gateway serving in the background, with its data directory (ledger, key, checkpoint) in a
+/// temporary directory removed when it is dropped.
 pub struct Weir {
     pub addr: SocketAddr,
+    /// `XDG_DATA_HOME` of this gateway: the ledger is `data/weir/ledger.db`.
+    pub data: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A fresh temporary directory.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "weir-{name}-{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 impl Weir {
@@ -28,23 +43,61 @@ impl Weir {
         Weir::start_env(toml, env).await
     }
 
-    /// Starts weir with `toml` and exactly `env`.
-    pub async fn start_env(toml: &str, env: HashMap<String, String>) -> Weir {
+    /// Starts weir with `toml` and `env` (plus `XDG_DATA_HOME`, a fresh temporary directory,
+    /// unless `env` sets it).
+    pub async fn start_env(toml: &str, mut env: HashMap<String, String>) -> Weir {
+        let data = match env.get("XDG_DATA_HOME") {
+            Some(d) => std::path::PathBuf::from(d),
+            None => temp_dir("data"),
+        };
+        env.insert("XDG_DATA_HOME".into(), data.display().to_string());
         let config = Config::from_toml(toml, "test.toml", &env)
             .unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
+        let ledger = weir_gateway::open_ledger(&config.ledger, &env).expect("ledger opens");
+        Weir::start_with(config, env, data, ledger).await
+    }
+
+    /// Starts weir with a configuration and a ledger made by the test.
+    pub async fn start_with(
+        config: Config,
+        env: HashMap<String, String>,
+        data: std::path::PathBuf,
+        ledger: Option<weir_ledger::Ledger>,
+    ) -> Weir {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let gateway = Gateway::new(config, &env, addr)
+        let gateway = Gateway::with_ledger(config, &env, addr, ledger)
             .await
             .expect("gateway starts");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(gateway.serve(listener, async move {
-            let _ = stopped.await;
-        }));
+        let done = tokio::spawn(async move {
+            let _ = gateway
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
         Weir {
             addr,
+            data,
             stop: Some(stop),
+            done: Some(done),
         }
+    }
+
+    /// Stops the gateway and waits until it has finished (its ledger closed and checkpointed).
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.await;
+        }
+    }
+
+    /// The SQLite ledger file of this gateway.
+    pub fn ledger_path(&self) -> std::path::PathBuf {
+        self.data.join("weir/ledger.db")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -56,6 +109,11 @@ impl Drop for Weir {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        // The ledger's writer may still hold the file open; removing the directory is safe on
+        // Unix all the same.
+        if self.data.starts_with(std::env::temp_dir()) {
+            let _ = std::fs::remove_dir_all(&self.data);
         }
     }
 }

@@ -1,0 +1,443 @@
+//! What the gateway tells the ledger about an exchange: a start entry, durable before the request
+//! leaves, and a finish entry, durable before the client gets the answer's last byte (the
+//! contract is in `weir_ledger::writer`).
+//!
+//! A [`Recording`] follows one exchange. The attempt loop notes each vendor the request is sent
+//! to; whoever releases the answer's last byte (the non-streaming path, or the stream's body)
+//! finishes it. A recording dropped unfinished (the client went away) writes an `interrupted`
+//! entry on its own.
+//!
+//! Content is kept according to the retention mode; vendor keys never are: an attempt records
+//! only a key's fingerprint.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use weir_config::{ApiKey, OnLedgerFailure, Retention};
+use weir_ledger::content::{self, Tree};
+use weir_ledger::{
+    Attempt, AttemptResult, Block, Client, Content, Draft, Event, Finish, Latency, Ledger, Outcome,
+    Start, Target, Tokens,
+};
+use weir_protocol::{ApiError, ErrorKind, Protocol};
+
+/// The gateway's side of the ledger.
+pub struct Recorder {
+    ledger: Option<Ledger>,
+    retention: Retention,
+    on_failure: OnLedgerFailure,
+    node: String,
+}
+
+impl Recorder {
+    /// A recorder writing to `ledger` (`None`: the ledger is switched off).
+    pub fn new(
+        ledger: Option<Ledger>,
+        retention: Retention,
+        on_failure: OnLedgerFailure,
+        node: String,
+    ) -> Recorder {
+        Recorder {
+            ledger,
+            retention,
+            on_failure,
+            node,
+        }
+    }
+
+    /// The ledger, if one is kept.
+    pub fn ledger(&self) -> Option<&Ledger> {
+        self.ledger.as_ref()
+    }
+
+    /// Writes the start of an exchange. In fail-closed mode an error here means the request
+    /// must not leave; the error is the one to answer with.
+    pub async fn start(&self, facts: StartFacts<'_>) -> Result<Arc<Recording>, ApiError> {
+        let started = Instant::now();
+        let mut blocks = Vec::new();
+        // The client's own request is kept in full mode only; in redacted mode what left is.
+        let request = self.keep(facts.body, Keep::Request, &mut blocks);
+        let start = Start {
+            node: self.node.clone(),
+            client: client_of(facts.headers),
+            user: header(facts.headers, "x-weir-user"),
+            project: header(facts.headers, "x-weir-project"),
+            protocol: facts.protocol.to_string(),
+            path: facts.path.to_owned(),
+            model: facts.model.to_owned(),
+            stream: facts.stream,
+            route: facts.route.to_owned(),
+            targets: facts.targets,
+            request,
+        };
+        let recording = Arc::new(Recording {
+            ledger: self.ledger.clone(),
+            retention: self.retention,
+            id: facts.id.to_owned(),
+            protocol: facts.protocol,
+            started,
+            state: Mutex::new(State::default()),
+        });
+        let Some(ledger) = &self.ledger else {
+            return Ok(recording);
+        };
+        let draft = Draft {
+            at_ms: weir_ledger::writer::now_ms(),
+            exchange: facts.id.to_owned(),
+            event: Event::Start(Box::new(start)),
+        };
+        match ledger.append(vec![draft], blocks).await {
+            Ok(()) => Ok(recording),
+            Err(e) if self.on_failure == OnLedgerFailure::Open => {
+                tracing::error!(request_id = facts.id, error = %e, "sending a request the ledger could not record (on_ledger_failure = \"open\")");
+                Ok(recording)
+            }
+            Err(e) => {
+                // Nothing was recorded, so nothing must be finished either.
+                recording.lock().finished = true;
+                Err(ApiError::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "weir: {e}, so the request was not sent (the ledger fails closed). \
+                         Check the ledger's database (disk space, permissions, connection); weir \
+                         retries on every request. To send requests unrecorded while the ledger \
+                         is down, set on_ledger_failure = \"open\" in [ledger]"
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn keep(&self, body: &[u8], what: Keep, blocks: &mut Vec<Block>) -> Content {
+        keep(self.retention, body, what, blocks)
+    }
+}
+
+/// Which content is being kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// The client's request as it arrived.
+    Request,
+    /// A body that left for a vendor.
+    Sent,
+    /// The answer as the client got it.
+    Answer,
+}
+
+fn keep(retention: Retention, body: &[u8], what: Keep, blocks: &mut Vec<Block>) -> Content {
+    let bytes = body.len() as u64;
+    let tree = || -> Tree {
+        match what {
+            Keep::Answer => content::split_chunks(body),
+            Keep::Request | Keep::Sent => content::split(body),
+        }
+    };
+    let (digest, stored) = match (retention, what) {
+        (Retention::None, _) => (None, false),
+        (Retention::HashesOnly, _) | (Retention::Redacted, Keep::Request) => {
+            (Some(tree().root), false)
+        }
+        (Retention::Full | Retention::Redacted, _) => {
+            let t = tree();
+            blocks.extend(t.blocks);
+            (Some(t.root), true)
+        }
+    };
+    Content {
+        digest,
+        bytes,
+        stored,
+    }
+}
+
+/// What the start entry says.
+pub struct StartFacts<'a> {
+    /// weir's request id.
+    pub id: &'a str,
+    /// The client's protocol.
+    pub protocol: Protocol,
+    /// The path it called.
+    pub path: &'a str,
+    /// The model it asked for.
+    pub model: &'a str,
+    /// Whether it asked for a stream.
+    pub stream: bool,
+    /// The route that matched.
+    pub route: &'a str,
+    /// Where the request may go.
+    pub targets: Vec<Target>,
+    /// Its headers (for the client's identity; never recorded as such).
+    pub headers: &'a HeaderMap,
+    /// Its body.
+    pub body: &'a Bytes,
+}
+
+/// One exchange being recorded.
+pub struct Recording {
+    ledger: Option<Ledger>,
+    retention: Retention,
+    id: String,
+    protocol: Protocol,
+    started: Instant,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    attempts: Vec<Attempt>,
+    blocks: Vec<Block>,
+    finished: bool,
+    first_byte_ms: Option<u64>,
+}
+
+/// How the answer reached the client, for the finish entry.
+pub struct Ending<'a> {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The HTTP status the client got.
+    pub status: u16,
+    /// The error the client got.
+    pub error: Option<&'a ApiError>,
+    /// What the client got: a JSON body or an event stream.
+    pub answer: &'a [u8],
+    /// Whether `answer` is an event stream.
+    pub streamed: bool,
+}
+
+impl std::fmt::Debug for Recording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording").field("id", &self.id).finish()
+    }
+}
+
+impl Recording {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes that `body` is about to leave for `target`.
+    pub fn sent(&self, target: Target, protocol: Protocol, key: Option<&ApiKey>, body: &[u8]) {
+        let mut state = self.lock();
+        let mut blocks = std::mem::take(&mut state.blocks);
+        let sent = keep(self.retention, body, Keep::Sent, &mut blocks);
+        state.blocks = blocks;
+        state.attempts.push(Attempt {
+            target,
+            protocol: protocol.to_string(),
+            key: key.map(fingerprint),
+            result: AttemptResult::Failed,
+            status: None,
+            sent,
+            received: 0,
+            first_byte_ms: None,
+        });
+    }
+
+    /// Notes the vendor's response headers for the last attempt.
+    pub fn answered(&self, status: u16) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        let mut state = self.lock();
+        state.first_byte_ms = Some(ms);
+        if let Some(a) = state.attempts.last_mut() {
+            a.status = Some(status);
+            a.first_byte_ms = Some(ms);
+        }
+    }
+
+    /// Notes how the last attempt ended and how many bytes it received.
+    pub fn settle(&self, result: AttemptResult, received: u64) {
+        if let Some(a) = self.lock().attempts.last_mut() {
+            a.result = result;
+            a.received += received;
+        }
+    }
+
+    /// Whether the last attempt got an answer from its vendor (an HTTP status).
+    pub fn vendor_answered(&self) -> bool {
+        self.lock()
+            .attempts
+            .last()
+            .is_some_and(|a| a.status.is_some())
+    }
+
+    /// Whether any attempt reached a vendor before this one.
+    pub fn failed_over(&self) -> bool {
+        self.lock()
+            .attempts
+            .iter()
+            .any(|a| a.result == AttemptResult::FailedOver)
+    }
+
+    /// Writes the finish entry; in strict mode it is durable when this returns. A failure is
+    /// logged: the answer exists by now, and withholding it would lose it.
+    pub async fn finish(&self, ending: Ending<'_>) {
+        let (draft, blocks) = {
+            let mut state = self.lock();
+            if state.finished {
+                return;
+            }
+            state.finished = true;
+            let mut blocks = std::mem::take(&mut state.blocks);
+            let response = keep(self.retention, ending.answer, Keep::Answer, &mut blocks);
+            let usage = if ending.streamed {
+                weir_protocol::usage::of_stream(self.protocol, ending.answer)
+            } else if ending.error.is_none() {
+                weir_protocol::usage::of_answer(self.protocol, ending.answer)
+            } else {
+                None
+            };
+            let finish = Finish {
+                outcome: ending.outcome,
+                status: ending.status,
+                error: ending.error.map(|e| e.message.clone()),
+                attempts: std::mem::take(&mut state.attempts),
+                response,
+                tokens: usage.map(|u| Tokens {
+                    input: u.total_input(),
+                    output: u.output,
+                    cache_read: u.cache_read,
+                    cache_write: u.cache_write,
+                }),
+                latency: Latency {
+                    first_byte_ms: state.first_byte_ms,
+                    total_ms: self.started.elapsed().as_millis() as u64,
+                },
+                findings: Vec::new(),
+                decisions: Vec::new(),
+            };
+            let draft = Draft {
+                at_ms: weir_ledger::writer::now_ms(),
+                exchange: self.id.clone(),
+                event: Event::Finish(Box::new(finish)),
+            };
+            (draft, blocks)
+        };
+        if let Some(ledger) = &self.ledger {
+            if let Err(e) = ledger.append(vec![draft], blocks).await {
+                tracing::error!(request_id = %self.id, error = %e, "the ledger could not record how an exchange ended");
+            }
+        }
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        if state.finished {
+            return;
+        }
+        if let Some(ledger) = &self.ledger {
+            ledger.append_detached(
+                vec![Draft {
+                    at_ms: weir_ledger::writer::now_ms(),
+                    exchange: self.id.clone(),
+                    event: Event::Interrupted {
+                        reason: "the client went away before the answer was complete".into(),
+                    },
+                }],
+                Vec::new(),
+            );
+        }
+    }
+}
+
+/// A key's fingerprint for the ledger: never the key.
+fn fingerprint(key: &ApiKey) -> String {
+    key.fingerprint()
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let v = headers.get(name)?.to_str().ok()?.trim();
+    (!v.is_empty() && v.len() <= 200).then(|| v.to_owned())
+}
+
+/// The coding tool, from its `User-Agent` (the product token and its version).
+pub fn client_of(headers: &HeaderMap) -> Client {
+    let Some(ua) = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Client::default();
+    };
+    let first = ua.split_whitespace().next().unwrap_or("");
+    let (product, version) = first.split_once('/').unwrap_or((first, ""));
+    let tool = match product {
+        "claude-cli" => "claude-code".to_owned(),
+        "codex_cli_rs" | "codex_exec" => "codex".to_owned(),
+        p if p.eq_ignore_ascii_case("qwencode") || p.eq_ignore_ascii_case("qwen-code") => {
+            "qwen-code".to_owned()
+        }
+        p if p.eq_ignore_ascii_case("geminicli") => "gemini-cli".to_owned(),
+        // SDKs say `Anthropic/Python 0.49.0`: the language is the second word.
+        "Anthropic" | "OpenAI" => {
+            let language = version.to_ascii_lowercase();
+            let sdk_version = ua.split_whitespace().nth(1).map(str::to_owned);
+            return Client {
+                tool: Some(format!("{}-{language}", product.to_ascii_lowercase())),
+                version: sdk_version,
+            };
+        }
+        "" => return Client::default(),
+        p => p.to_ascii_lowercase(),
+    };
+    Client {
+        tool: Some(tool),
+        version: (!version.is_empty()).then(|| version.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ua(s: &str) -> Client {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::USER_AGENT, s.parse().unwrap());
+        client_of(&h)
+    }
+
+    #[test]
+    fn coding_tools_are_named_from_their_user_agent() {
+        let c = ua("claude-cli/2.1.3 (external, cli)");
+        assert_eq!(
+            (c.tool.as_deref(), c.version.as_deref()),
+            (Some("claude-code"), Some("2.1.3"))
+        );
+        let c = ua("codex_cli_rs/0.169.0 (Debian 12; x86_64) xterm");
+        assert_eq!(
+            (c.tool.as_deref(), c.version.as_deref()),
+            (Some("codex"), Some("0.169.0"))
+        );
+        let c = ua("Anthropic/Python 2.11.0");
+        assert_eq!(
+            (c.tool.as_deref(), c.version.as_deref()),
+            (Some("anthropic-python"), Some("2.11.0"))
+        );
+        let c = ua("OpenAI/Python 3.52.0");
+        assert_eq!(c.tool.as_deref(), Some("openai-python"));
+        assert_eq!(client_of(&HeaderMap::new()), Client::default());
+    }
+
+    #[test]
+    fn retention_decides_what_is_kept() {
+        let body = br#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#;
+        let mut blocks = Vec::new();
+        let full = keep(Retention::Full, body, Keep::Request, &mut blocks);
+        assert!(full.stored && full.digest.is_some() && !blocks.is_empty());
+        let mut blocks = Vec::new();
+        let redacted = keep(Retention::Redacted, body, Keep::Request, &mut blocks);
+        assert!(!redacted.stored && redacted.digest == full.digest && blocks.is_empty());
+        let sent = keep(Retention::Redacted, body, Keep::Sent, &mut blocks);
+        assert!(sent.stored && !blocks.is_empty());
+        let mut blocks = Vec::new();
+        let hashes = keep(Retention::HashesOnly, body, Keep::Sent, &mut blocks);
+        assert!(!hashes.stored && hashes.digest.is_some() && blocks.is_empty());
+        let none = keep(Retention::None, body, Keep::Sent, &mut blocks);
+        assert_eq!(
+            (none.digest, none.stored, none.bytes),
+            (None, false, body.len() as u64)
+        );
+    }
+}
