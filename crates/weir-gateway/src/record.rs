@@ -126,8 +126,19 @@ enum Keep {
     Answer,
 }
 
+/// The ledger's reference to `body` under `retention`, adding the blocks to store to `blocks`.
+/// Credentials in it are masked first (`weir_ledger::mask`): what is hashed and stored never
+/// holds one.
 fn keep(retention: Retention, body: &[u8], what: Keep, blocks: &mut Vec<Block>) -> Content {
     let bytes = body.len() as u64;
+    if retention == Retention::None {
+        return Content {
+            digest: None,
+            bytes,
+            stored: false,
+        };
+    }
+    let body = &*weir_ledger::mask::mask(body);
     let tree = || -> Tree {
         match what {
             Keep::Answer => content::split_chunks(body),
@@ -291,7 +302,10 @@ impl Recording {
             let finish = Finish {
                 outcome: ending.outcome,
                 status: ending.status,
-                error: ending.error.map(|e| e.message.clone()),
+                error: ending.error.map(|e| {
+                    String::from_utf8_lossy(&weir_ledger::mask::mask(e.message.as_bytes()))
+                        .into_owned()
+                }),
                 attempts: std::mem::take(&mut state.attempts),
                 response,
                 tokens: usage.map(|u| Tokens {
@@ -348,9 +362,11 @@ fn fingerprint(key: &ApiKey) -> String {
     key.fingerprint()
 }
 
+/// A short identifying header, with anything credential-shaped masked.
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     let v = headers.get(name)?.to_str().ok()?.trim();
-    (!v.is_empty() && v.len() <= 200).then(|| v.to_owned())
+    (!v.is_empty() && v.len() <= 200)
+        .then(|| String::from_utf8_lossy(&weir_ledger::mask::mask(v.as_bytes())).into_owned())
 }
 
 /// The coding tool, from its `User-Agent` (the product token and its version).

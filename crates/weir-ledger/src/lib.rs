@@ -15,6 +15,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod content;
 pub mod entry;
+pub mod mask;
 pub mod memory;
 pub mod open;
 pub mod postgres;

@@ -24,6 +24,24 @@ pub struct Weir {
     done: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// A stopped gateway's data directory, removed when dropped.
+pub struct DataDir(pub std::path::PathBuf);
+
+impl DataDir {
+    /// The SQLite ledger file.
+    pub fn ledger(&self) -> std::path::PathBuf {
+        self.0.join("weir/ledger.db")
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        if self.0.starts_with(std::env::temp_dir()) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
 /// A fresh temporary directory.
 pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -86,13 +104,15 @@ impl Weir {
     }
 
     /// Stops the gateway and waits until it has finished (its ledger closed and checkpointed).
-    pub async fn stop(mut self) {
+    /// Its data directory stays until the returned guard is dropped.
+    pub async fn stop(mut self) -> DataDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(done) = self.done.take() {
             let _ = done.await;
         }
+        DataDir(std::mem::take(&mut self.data))
     }
 
     /// The SQLite ledger file of this gateway.
@@ -112,7 +132,7 @@ impl Drop for Weir {
         }
         // The ledger's writer may still hold the file open; removing the directory is safe on
         // Unix all the same.
-        if self.data.starts_with(std::env::temp_dir()) {
+        if !self.data.as_os_str().is_empty() && self.data.starts_with(std::env::temp_dir()) {
             let _ = std::fs::remove_dir_all(&self.data);
         }
     }
