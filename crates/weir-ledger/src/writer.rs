@@ -196,8 +196,8 @@ impl Ledger {
         self.public.as_ref()
     }
 
-    /// Writes what is queued, signs a final checkpoint, and waits for the writer to finish it.
-    /// Other handles stop working.
+    /// Writes what is queued, signs a final checkpoint, closes the database, and waits for the
+    /// writer to finish all of it. Other handles stop working.
     pub fn close(&self) {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         if self.tx.send(Job::Close(tx)).is_ok() {
@@ -325,6 +325,9 @@ impl Writer {
             }
             if let Some(ack) = close {
                 self.checkpoint();
+                // The database is closed before the caller hears back (SQLite folds its WAL
+                // into the file then).
+                drop(self);
                 let _ = ack.send(());
                 return;
             }
