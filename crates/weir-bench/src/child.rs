@@ -94,6 +94,8 @@ impl WeirChild {
             .arg("--listen")
             .arg(addr.to_string())
             .env("WEIR_LOG", log_filter)
+            // The ledger (strict, SQLite, the default) lives in the bench's directory.
+            .env("XDG_DATA_HOME", dir)
             .env_remove("WEIR_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -54,7 +54,7 @@ The figures:
      `ulimit -n 4096` if it is lower (scripts/bench raises the soft limit to the hard one).
 
 Budgets printed for comparison (the design's, not checked): 1 KB p50 <= 100 us, p99 <= 500 us;
-200 KB p50 <= 1 ms, p99 <= 3 ms (a budget that also covers DLP and the ledger, not built yet);
+200 KB p50 <= 1 ms, p99 <= 3 ms (a budget that covers DLP, not built yet, and the ledger: strict SQLite, on by default);
 <= 50 us per streamed event; <= 100 MB for 1,000 streams.
 
 Each figure also shows the CPU time and context switches of the weir process (summed over its
