@@ -445,6 +445,18 @@ fn ready(shared: &Shared) -> Response<Body> {
         .iter()
         .map(|v| v.name.as_str())
         .collect();
+    let ledger_down = shared.recorder.ledger().is_some_and(|l| !l.healthy())
+        && shared.config.ledger.on_failure == weir_config::OnLedgerFailure::Closed;
+    if ledger_down {
+        return json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::to_vec(&serde_json::json!({
+                "status": "not ready",
+                "reason": "the ledger cannot write, so requests are refused (on_ledger_failure = \"closed\"); check its database",
+            }))
+            .unwrap_or_default(),
+        );
+    }
     if shared.router.has_vendors() {
         json(
             StatusCode::OK,

@@ -207,6 +207,8 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
         "says what to do: {message}"
     );
     assert!(emu.requests().is_empty(), "nothing left unrecorded");
+    let ready = client().get(weir.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready while the ledger cannot write");
 
     store.fail_writes(false);
     let ok = client()
@@ -217,6 +219,8 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
         .unwrap();
     assert_eq!(ok.status(), 200, "the next request is recorded and sent");
     assert_eq!(emu.requests().len(), 1);
+    let ready = client().get(weir.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
     weir.stop().await;
 }
 

@@ -61,8 +61,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|v| v.name.as_str())
         .collect();
+    let settings = &gateway.config().ledger;
+    let ledger = match &settings.store {
+        _ if !settings.enabled => "off".to_owned(),
+        weir_config::LedgerStore::Sqlite(path) => path.display().to_string(),
+        weir_config::LedgerStore::Postgres { schema, .. } => {
+            format!("PostgreSQL (schema {schema})")
+        }
+    };
     tracing::info!(
         config = %origin,
+        %ledger,
         vendors = %if vendors.is_empty() { "none".to_owned() } else { vendors.join(", ") },
         "weir listening on http://{addr}"
     );
