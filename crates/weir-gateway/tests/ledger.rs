@@ -208,7 +208,11 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
     );
     assert!(emu.requests().is_empty(), "nothing left unrecorded");
     let ready = client().get(weir.url("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), 503, "not ready while the ledger cannot write");
+    assert_eq!(
+        ready.status(),
+        503,
+        "not ready while the ledger cannot write"
+    );
 
     store.fail_writes(false);
     let ok = client()

@@ -93,6 +93,20 @@ pub fn seal_all(head: &mut Head, drafts: &[Draft]) -> Vec<Sealed> {
         .collect()
 }
 
+/// Recomputes the chain over `entries` (all of them, from seq 1, in order): the head when every
+/// entry is in place and re-seals to its stored hash, or the first seq that does not.
+pub fn check(entries: &[Sealed]) -> Result<Head, u64> {
+    let mut head = Head::default();
+    for e in entries {
+        let hash = link(&head.hash, &leaf(&e.body));
+        if e.seq != head.seq + 1 || e.hash != hash {
+            return Err(head.seq + 1);
+        }
+        head = Head { seq: e.seq, hash };
+    }
+    Ok(head)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,24 +106,20 @@ pub fn split(body: &[u8]) -> Tree {
         }
         _ => chunked(body, &mut blocks),
     };
-    let root = match piece {
-        Piece::Ref(hash) => hash,
-        Piece::Inline(bytes) => {
-            let block = Block::leaf(&bytes);
-            let hash = block.hash;
-            blocks.push(block);
-            hash
-        }
-    };
-    dedup(&mut blocks);
-    Tree { root, blocks }
+    tree(piece, blocks)
 }
 
 /// Splits `body` into fixed chunks only (for bodies whose structure repeats nothing, such as an
 /// answer's event stream).
 pub fn split_chunks(body: &[u8]) -> Tree {
     let mut blocks = Vec::new();
-    let root = match chunked(body, &mut blocks) {
+    let piece = chunked(body, &mut blocks);
+    tree(piece, blocks)
+}
+
+/// The tree whose root is `piece` (a leaf made of it when it is inline bytes).
+fn tree(piece: Piece, mut blocks: Vec<Block>) -> Tree {
+    let root = match piece {
         Piece::Ref(hash) => hash,
         Piece::Inline(bytes) => {
             let block = Block::leaf(&bytes);
