@@ -166,13 +166,14 @@ async fn failover_and_vendor_errors_are_recorded_as_such() {
     );
 }
 
-#[tokio::test]
-async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restart() {
+/// A gateway in front of an OpenAI-compatible emulator, recording into a memory store whose
+/// writes the test can make fail; `extra` is appended to its configuration.
+async fn with_memory_ledger(extra: &str) -> (Emulator, Weir, MemoryStore) {
     let emu = Emulator::start(Script::reply(Reply::text("hi")))
         .await
         .unwrap();
     let toml = format!(
-        "{BASE}{}{}",
+        "{BASE}{}{}{extra}",
         vendor("up", "openai-chat", &emu),
         route(&["*"], &["up:m"])
     );
@@ -186,7 +187,13 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
         weir_ledger::Options::default(),
     )
     .unwrap();
-    let weir = Weir::start_with(config, env, temp_dir("failing"), Some(ledger)).await;
+    let weir = Weir::start_with(config, env, temp_dir("memory"), Some(ledger)).await;
+    (emu, weir, store)
+}
+
+#[tokio::test]
+async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restart() {
+    let (emu, weir, store) = with_memory_ledger("").await;
 
     store.fail_writes(true);
     let refused = client()
@@ -230,25 +237,7 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
 
 #[tokio::test]
 async fn on_ledger_failure_open_lets_requests_through() {
-    let emu = Emulator::start(Script::reply(Reply::text("hi")))
-        .await
-        .unwrap();
-    let toml = format!(
-        "{BASE}{}{}[ledger]\non_ledger_failure = \"open\"\n",
-        vendor("up", "openai-chat", &emu),
-        route(&["*"], &["up:m"])
-    );
-    let env: HashMap<String, String> =
-        [("TEST_VENDOR_KEY".to_string(), VENDOR_KEY.to_string())].into();
-    let config = weir_config::Config::from_toml(&toml, "test.toml", &env).unwrap();
-    let store = MemoryStore::new();
-    let ledger = Ledger::open(
-        Box::new(store.clone()),
-        None,
-        weir_ledger::Options::default(),
-    )
-    .unwrap();
-    let weir = Weir::start_with(config, env, temp_dir("open"), Some(ledger)).await;
+    let (_emu, weir, store) = with_memory_ledger("[ledger]\non_ledger_failure = \"open\"\n").await;
     store.fail_writes(true);
     let ok = client()
         .post(weir.url("/v1/chat/completions"))
