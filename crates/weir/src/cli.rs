@@ -21,6 +21,9 @@ Quick start:
   weir run -- claude                  # run Claude Code through weir
   weir serve                          # or run the gateway and point tools at http://127.0.0.1:9347
 
+What weir recorded: `weir log` (exchanges), `weir report` (where code went), `weir verify`
+(whether the ledger was altered).
+
 Configuration: weir.toml in the current directory, $WEIR_CONFIG, or ~/.config/weir/weir.toml;
 without one, every vendor whose key variable is set is enabled. Check a file with
 `weir config check`.";
@@ -47,7 +50,94 @@ pub enum Command {
     /// Work with the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// List recent exchanges from the ledger, or show one in full (`weir log show ID`).
+    #[command(after_help = LOG_HELP)]
+    Log(LogArgs),
+    /// Sum up where code went over a period: exchanges, bytes and tokens by vendor,
+    /// jurisdiction, project or tool.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
+    /// Write the whole ledger as JSON Lines, to archive it or to check it elsewhere.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+    /// Check that the ledger has not been altered: recompute the hash chain, the content blocks
+    /// and the signed checkpoints.
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
 }
+
+const LOG_HELP: &str = "\
+Examples:
+  weir log                                  # the last 50 exchanges of the last 7 days
+  weir log --since 24h --vendor deepseek    # what went to one vendor today
+  weir log --jurisdiction CN --outcome ok   # what a Chinese vendor answered
+  weir log --since 2026-11-01 --until 2026-12-01 --project web --limit 1000
+  weir log --format json | jq .bytes_out    # JSON Lines, one exchange per line
+  weir log show req_01J...                  # one exchange in full, with what was sent
+  weir log show req_01J... --raw > sent.json
+
+Exchanges are listed oldest first, so the newest is last (just above your prompt); --limit keeps
+the newest ones. Times are UTC. --since is inclusive and --until exclusive; both take a date
+(2026-11-21), a date and time (2026-11-21T10:00:00Z, or with an offset such as +01:00), or a
+duration back from now (30m, 24h, 7d, 2w). Outcomes: ok, failed_over, vendor_error, failed,
+rejected, blocked, interrupted, running.";
+
+const SHOW_HELP: &str = "\
+Examples:
+  weir log show req_01J...                       # facts, attempts, and the body sent
+  weir log show req_01J... --content request     # the client's request as it arrived
+  weir log show req_01J... --content answer      # what went back to the client
+  weir log show req_01J... --raw > sent.json     # the exact bytes, nothing else
+  weir log show req_01J... --format json         # the exchange's record as JSON
+
+`sent` is the body that left for the vendor that answered (or the last one tried): after model
+rewriting, translation and redaction, byte for byte. Content is shown only if the ledger kept it
+([ledger] retention = \"full\" or \"redacted\"); otherwise its digest and size are shown.";
+
+const REPORT_HELP: &str = "\
+Examples:
+  weir report                                 # last 30 days, by jurisdiction and vendor
+  weir report --by project,vendor --since 7d
+  weir report --by tool --format csv > tools.csv
+  weir report --since 2026-10-01 --until 2026-11-01 --format json
+
+`sent` counts exchanges whose content reached a vendor (rejected or blocked ones did not).
+Bytes out are what left for vendors over every attempt; bytes in what came back. Rows are ordered
+by bytes out, largest first. The filters of `weir log` (--tool, --vendor, ...) apply too.";
+
+const EXPORT_HELP: &str = "\
+Examples:
+  weir export > ledger.jsonl                     # entries and checkpoints
+  weir export --content --output ledger.jsonl    # with the content blocks
+  weir export --since-seq 120001 > ledger-2.jsonl # continue one that ended at entry 120000
+  weir verify --export ledger.jsonl              # check an export without the database
+
+Format (one JSON object per line):
+  {\"type\":\"ledger\",\"format\":1,\"origin\":..,\"public_key\":..,\"first_seq\":..,\"head\":..}   first
+  {\"type\":\"entry\",\"seq\":..,\"at_ms\":..,\"exchange\":..,\"kind\":..,\"body\":{..},\"body_b64\":..,\"hash\":..}
+  {\"type\":\"block\",\"hash\":..,\"node\":..,\"data_b64\":..}   with --content, after the first entry
+      that uses it (data_b64 is null once the block was erased)
+  {\"type\":\"checkpoint\",\"seq\":..,\"note\":..}   after the entries
+`body` is the entry for reading; `body_b64` its exact canonical bytes, which the chain hashes:
+leaf = SHA-256(0x00 || body), hash(n) = SHA-256(0x01 || hash(n-1) || leaf(n)), hash(0) = zeros.
+The export is streamed: it never holds the ledger in memory.";
+
+const VERIFY_HELP: &str = "\
+Examples:
+  weir verify                                     # the configured ledger
+  weir verify --checkpoint /backup/weir.checkpoint
+  weir verify --public-key 'weir-ledger/4f..+1a2b3c4d+AU...'
+  weir verify --export ledger.jsonl               # an export, without the database
+  weir verify --format json
+
+The public key comes from --public-key, else from the ledger's key file ([ledger] key_file), else
+from the database itself (a warning: a key read from the database cannot catch a chain rewritten
+and re-signed by whoever rewrote it). Checkpoints kept outside the database (the configured
+checkpoint_file, and every --checkpoint) catch a truncated or rolled-back ledger; keep copies of
+them somewhere the database's owner cannot write.
+
+Exit code: 0 verified, 1 problems found (the first bad entry is named), 2 the ledger could not be
+read.";
 
 /// Options shared by commands that load the configuration.
 #[derive(Debug, Args, Clone)]
@@ -84,6 +174,232 @@ pub struct RunArgs {
         value_name = "AGENT [ARGS]..."
     )]
     pub command: Vec<String>,
+}
+
+/// `weir log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// `weir log show ID`.
+    #[command(subcommand)]
+    pub command: Option<LogCommand>,
+    /// Which exchanges.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Show at most this many exchanges (the newest).
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "N",
+        default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub limit: u32,
+    /// Output format: a table, or JSON Lines (one exchange per line).
+    #[arg(long, value_enum, default_value_t = LogFormat::Table)]
+    pub format: LogFormat,
+}
+
+/// Filters shared by `weir log` and `weir report`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Exchanges that started at or after this time (default: 7d for log, 30d for report).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<i64>,
+    /// Exchanges that started before this time (default: now).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<i64>,
+    /// Only this coding tool (claude-code, codex, ...).
+    #[arg(long, value_name = "NAME")]
+    pub tool: Option<String>,
+    /// Only this project.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Only this vendor (the one that answered, or the last one tried).
+    #[arg(long, value_name = "NAME")]
+    pub vendor: Option<String>,
+    /// Only this jurisdiction (US, CN, EU, local, ...; any case).
+    #[arg(long, value_name = "CODE")]
+    pub jurisdiction: Option<String>,
+    /// Only this outcome (ok, failed_over, vendor_error, failed, rejected, blocked,
+    /// interrupted, running).
+    #[arg(long, value_name = "OUTCOME", value_parser = parse_outcome)]
+    pub outcome: Option<OutcomeFilter>,
+}
+
+/// An outcome to filter on: a finished one, or still running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    /// Ended this way.
+    Ended(weir_ledger::Outcome),
+    /// Not ended yet.
+    Running,
+}
+
+fn parse_time(s: &str) -> Result<i64, String> {
+    crate::ledger::time::parse_time(s, crate::ledger::time::now_ms())
+}
+
+fn parse_outcome(s: &str) -> Result<OutcomeFilter, String> {
+    let name = s.trim().to_ascii_lowercase().replace('-', "_");
+    if name == "running" {
+        return Ok(OutcomeFilter::Running);
+    }
+    weir_ledger::Outcome::parse(&name)
+        .map(OutcomeFilter::Ended)
+        .ok_or_else(|| {
+            let names: Vec<&str> = weir_ledger::Outcome::ALL
+                .iter()
+                .map(|o| o.as_str())
+                .chain(["running"])
+                .collect();
+            format!("unknown outcome `{s}`: use one of {}", names.join(", "))
+        })
+}
+
+/// Output of `weir log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Columns for people.
+    Table,
+    /// JSON Lines: one object per exchange, stable field names.
+    Json,
+}
+
+/// `weir log` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Show one exchange: its entries, facts, attempts, and the content that left.
+    #[command(after_help = SHOW_HELP)]
+    Show(ShowArgs),
+}
+
+/// `weir log show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The exchange id (`req_…`, as `weir log` lists it and clients get in `request-id`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Which content: what left for the vendor, the client's request, or the answer.
+    #[arg(long, value_enum, default_value_t = ContentChoice::Sent)]
+    pub content: ContentChoice,
+    /// Write the content's exact bytes to stdout, and nothing else.
+    #[arg(long, conflicts_with = "format")]
+    pub raw: bool,
+    /// Output format: text for people, or the exchange's record as JSON.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
+}
+
+/// Which content `weir log show` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ContentChoice {
+    /// The body that left for the vendor that answered (or the last one tried).
+    Sent,
+    /// The client's request as it arrived.
+    Request,
+    /// The answer that went back to the client.
+    Answer,
+}
+
+/// `weir report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Which exchanges.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by these, in order (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "DIM,...",
+        default_value = "jurisdiction,vendor"
+    )]
+    pub by: Vec<GroupBy>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// What `weir report` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    /// The vendor that answered (or was tried last).
+    Vendor,
+    /// Its jurisdiction.
+    Jurisdiction,
+    /// The project.
+    Project,
+    /// The coding tool.
+    Tool,
+}
+
+/// Output of `weir report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Columns for people, with a total line.
+    Table,
+    /// One JSON document: the period, the rows and the total.
+    Json,
+    /// CSV with a header row (RFC 4180).
+    Csv,
+}
+
+/// `weir export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also export the content blocks (request and answer bodies), so that the export can
+    /// replay what was sent.
+    #[arg(long)]
+    pub content: bool,
+    /// Start at this entry (inclusive) rather than the first.
+    #[arg(long, value_name = "SEQ", value_parser = clap::value_parser!(u64).range(1..))]
+    pub since_seq: Option<u64>,
+}
+
+/// `weir verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Configuration file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The ledger's public key (verifier-key text, as `weir verify` prints it).
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<String>,
+    /// A checkpoint kept outside the database (repeatable), in addition to the configured
+    /// checkpoint_file.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
+    /// Verify this file written by `weir export` instead of the configured database.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
+}
+
+/// Output of `weir log show` and `weir verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormat {
+    /// For people.
+    Text,
+    /// JSON.
+    Json,
 }
 
 /// `weir config ...`.

@@ -3,6 +3,7 @@
 mod agents;
 mod cli;
 mod config_file;
+mod ledger;
 mod run;
 mod serve;
 
@@ -12,6 +13,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // The ledger commands read a database synchronously (the PostgreSQL client brings its own
+    // runtime): they run outside the async one.
+    let command = match cli.command {
+        cli::Command::Log(args) => return finish(ledger::log::log(args)),
+        cli::Command::Report(args) => return finish(ledger::report::report(args)),
+        cli::Command::Export(args) => return finish(ledger::export::export(args)),
+        cli::Command::Verify(args) => return finish(ledger::verify::verify(args)),
+        other => other,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -23,14 +33,25 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        match command {
             cli::Command::Serve(args) => serve::serve(args).await,
             cli::Command::Run(args) => run::run(args).await,
             cli::Command::Config(cli::ConfigCommand::Check(args)) => config_file::check(args),
+            cli::Command::Log(_)
+            | cli::Command::Report(_)
+            | cli::Command::Export(_)
+            | cli::Command::Verify(_) => unreachable!("handled above"),
         }
     });
+    finish(result)
+}
+
+/// The exit code of a command's result, its error printed.
+fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
+        // `weir log | head`: the reader has all it wanted.
+        Err(e) if ledger::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("weir: {e:#}");
             ExitCode::from(1)
