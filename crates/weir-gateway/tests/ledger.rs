@@ -155,6 +155,19 @@ async fn failover_and_vendor_errors_are_recorded_as_such() {
         ]
     );
     assert_eq!(a.vendor(), Some("live"));
+    let planned: Vec<&str> = a
+        .start
+        .as_ref()
+        .unwrap()
+        .targets
+        .iter()
+        .map(|t| t.vendor.as_str())
+        .collect();
+    assert_eq!(
+        planned,
+        ["dead", "live"],
+        "the start entry lists every target in order"
+    );
     let b = &xs[1];
     assert_eq!(b.outcome(), Some(Outcome::VendorError));
     let f = b.finish.as_ref().unwrap();

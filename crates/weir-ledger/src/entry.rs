@@ -312,7 +312,7 @@ pub struct Attempt {
     pub target: Target,
     /// The protocol weir spoke to it.
     pub protocol: String,
-    /// A short fingerprint of the key used (`sha256:` and 12 hex digits), never the key.
+    /// A short fingerprint of the key used (`fp:` and 8 hex digits of its SHA-256), never the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// What came of it.
