@@ -131,7 +131,6 @@ pub async fn forward(
     ex: &Exchange<'_>,
 ) -> Response<Body> {
     let policy = shared.config.retry;
-    let protocol = ex.endpoint.protocol();
     let mut attempts: u32 = 0;
     let mut waited = Duration::ZERO;
     let mut last: Option<ApiError> = None;
@@ -155,7 +154,6 @@ pub async fn forward(
                     let Some((body, streamed)) = answer else {
                         return response;
                     };
-                    ex.recording.settle(AttemptResult::Answered, 0);
                     ex.recording
                         .finish(Ending {
                             outcome: if ex.recording.failed_over() {
@@ -233,7 +231,6 @@ pub async fn forward(
                 } else {
                     Outcome::Rejected
                 };
-                let _ = protocol;
                 return failed(ex, outcome, error, attempts > 1).await;
             }
         }

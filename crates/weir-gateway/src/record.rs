@@ -58,7 +58,7 @@ impl Recorder {
         let started = Instant::now();
         let mut blocks = Vec::new();
         // The client's own request is kept in full mode only; in redacted mode what left is.
-        let request = self.keep(facts.body, Keep::Request, &mut blocks);
+        let request = keep(self.retention, facts.body, Keep::Request, &mut blocks);
         let start = Start {
             node: self.node.clone(),
             client: client_of(facts.headers),
@@ -77,6 +77,7 @@ impl Recorder {
             retention: self.retention,
             id: facts.id.to_owned(),
             protocol: facts.protocol,
+            request: (facts.body.clone(), request),
             started,
             state: Mutex::new(State::default()),
         });
@@ -108,10 +109,6 @@ impl Recorder {
                 ))
             }
         }
-    }
-
-    fn keep(&self, body: &[u8], what: Keep, blocks: &mut Vec<Block>) -> Content {
-        keep(self.retention, body, what, blocks)
     }
 }
 
@@ -191,6 +188,9 @@ pub struct Recording {
     retention: Retention,
     id: String,
     protocol: Protocol,
+    /// The client's body and what the start entry says of it: a body sent unchanged is
+    /// not split and hashed a second time.
+    request: (Bytes, Content),
     started: Instant,
     state: Mutex<State>,
 }
@@ -229,15 +229,22 @@ impl Recording {
     }
 
     /// Notes that `body` is about to leave for `target`.
-    pub fn sent(&self, target: Target, protocol: Protocol, key: Option<&ApiKey>, body: &[u8]) {
+    pub fn sent(&self, target: Target, protocol: Protocol, key: Option<&ApiKey>, body: &Bytes) {
+        let (request, kept) = &self.request;
+        let unchanged = body.as_ptr() == request.as_ptr() && body.len() == request.len();
+        let mut blocks = Vec::new();
+        // In redacted mode the request itself was not stored, so what left must be.
+        let sent = if unchanged && self.retention != Retention::Redacted {
+            *kept
+        } else {
+            keep(self.retention, body, Keep::Sent, &mut blocks)
+        };
         let mut state = self.lock();
-        let mut blocks = std::mem::take(&mut state.blocks);
-        let sent = keep(self.retention, body, Keep::Sent, &mut blocks);
-        state.blocks = blocks;
+        state.blocks.extend(blocks);
         state.attempts.push(Attempt {
             target,
             protocol: protocol.to_string(),
-            key: key.map(fingerprint),
+            key: key.map(ApiKey::fingerprint),
             result: AttemptResult::Failed,
             status: None,
             sent,
@@ -355,11 +362,6 @@ impl Drop for Recording {
             );
         }
     }
-}
-
-/// A key's fingerprint for the ledger: never the key.
-fn fingerprint(key: &ApiKey) -> String {
-    key.fingerprint()
 }
 
 /// A short identifying header, with anything credential-shaped masked.

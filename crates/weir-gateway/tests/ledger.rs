@@ -204,17 +204,46 @@ async fn with_memory_ledger(extra: &str) -> (Emulator, Weir, MemoryStore) {
     (emu, weir, store)
 }
 
+/// A non-streaming Chat request for `gpt-x`.
+async fn ask(weir: &Weir) -> reqwest::Response {
+    client()
+        .post(weir.url("/v1/chat/completions"))
+        .json(&chat_body("gpt-x", false))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_body_sent_unchanged_is_recorded_once_and_replays_as_sent() {
+    let emu = Emulator::start(Script::reply(Reply::text("hi")))
+        .await
+        .unwrap();
+    let toml = format!(
+        "{BASE}{}{}",
+        vendor("up", "openai-chat", &emu),
+        route(&["*"], &["up"])
+    );
+    let weir = Weir::start(&toml).await;
+    assert_eq!(ask(&weir).await.status(), 200);
+    let data = weir.stop().await;
+    let mut store = SqliteStore::open(&data.ledger()).unwrap();
+    let x = exchanges(&mut store).pop().unwrap();
+    let request = x.start.as_ref().unwrap().request;
+    let sent = x.finish.as_ref().unwrap().attempts[0].sent;
+    assert_eq!(sent, request, "the client's body left as it came");
+    assert_eq!(
+        replay(&mut store, &sent.digest.unwrap()),
+        emu.requests()[0].body
+    );
+}
+
 #[tokio::test]
 async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restart() {
     let (emu, weir, store) = with_memory_ledger("").await;
 
     store.fail_writes(true);
-    let refused = client()
-        .post(weir.url("/v1/chat/completions"))
-        .json(&chat_body("gpt-x", false))
-        .send()
-        .await
-        .unwrap();
+    let refused = ask(&weir).await;
     assert_eq!(refused.status(), 503);
     let body: serde_json::Value = refused.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();
@@ -235,12 +264,7 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
     );
 
     store.fail_writes(false);
-    let ok = client()
-        .post(weir.url("/v1/chat/completions"))
-        .json(&chat_body("gpt-x", false))
-        .send()
-        .await
-        .unwrap();
+    let ok = ask(&weir).await;
     assert_eq!(ok.status(), 200, "the next request is recorded and sent");
     assert_eq!(emu.requests().len(), 1);
     let ready = client().get(weir.url("/readyz")).send().await.unwrap();
@@ -252,12 +276,7 @@ async fn a_ledger_that_cannot_write_refuses_requests_and_recovers_without_restar
 async fn on_ledger_failure_open_lets_requests_through() {
     let (_emu, weir, store) = with_memory_ledger("[ledger]\non_ledger_failure = \"open\"\n").await;
     store.fail_writes(true);
-    let ok = client()
-        .post(weir.url("/v1/chat/completions"))
-        .json(&chat_body("gpt-x", false))
-        .send()
-        .await
-        .unwrap();
+    let ok = ask(&weir).await;
     assert_eq!(ok.status(), 200);
     weir.stop().await;
 }

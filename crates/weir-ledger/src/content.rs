@@ -503,6 +503,18 @@ fn check_walk<E: std::fmt::Display>(
     Ok(())
 }
 
+/// The keys of the blocks a node refers to, in order (for walking a tree without rebuilding
+/// its body, as an export does).
+pub fn children(hash: &Digest, data: &[u8]) -> Result<Vec<Digest>, AssembleError> {
+    Ok(pieces(hash, data)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Part::Ref(_, d) => Some(d),
+            Part::Inline(_) => None,
+        })
+        .collect())
+}
+
 enum Part<'a> {
     Inline(&'a [u8]),
     Ref(bool, Digest),

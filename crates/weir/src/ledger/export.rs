@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use weir_ledger::entry::{Canonical, Digest};
-use weir_ledger::{Store, verify};
+use weir_ledger::{Store, content, verify};
 
 use super::{json_line, open, time};
 use crate::cli::ExportArgs;
@@ -232,7 +232,8 @@ fn blocks(
             continue;
         };
         if let (true, Some(data)) = (block.node, &block.data) {
-            todo.extend(children(data));
+            // A malformed node is exported as it is; `weir verify` names it.
+            todo.extend(content::children(&hash, data).unwrap_or_default());
         }
         counts.blocks += 1;
         counts.erased += u64::from(block.data.is_none());
@@ -247,31 +248,4 @@ fn blocks(
         )?;
     }
     Ok(())
-}
-
-/// The blocks a node refers to (its format: `0x00 ‖ u32 length ‖ bytes` inline,
-/// `0x01 ‖ key` a leaf, `0x02 ‖ key` a node). A malformed node yields what could be read.
-pub fn children(data: &[u8]) -> Vec<Digest> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < data.len() {
-        match data[at] {
-            0x00 => {
-                let Some(len) = data.get(at + 1..at + 5) else {
-                    break;
-                };
-                let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                at += 5 + len;
-            }
-            0x01 | 0x02 => {
-                let Some(d) = data.get(at + 1..at + 33).and_then(Digest::from_slice) else {
-                    break;
-                };
-                out.push(d);
-                at += 33;
-            }
-            _ => break,
-        }
-    }
-    out
 }
