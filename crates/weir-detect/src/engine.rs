@@ -1,0 +1,330 @@
+//! The detector: every rule run over a haystack, fast.
+//!
+//! Two stages. Stage one finds where a rule could match: the anchor literals of all rules in one
+//! multi-lane DFA pass ([`crate::anchor`]), and numbers for the number-shaped rules
+//! ([`crate::number`]). Stage two runs a rule's regex only in a window around each such place,
+//! bounded by the rule's `before` and `max_len`, then applies its entropy threshold, its check,
+//! the placeholder list and its allow patterns. Overlapping findings are settled in favour of
+//! the specific rule over the generic one, then the longer finding.
+
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+
+use crate::allow;
+use crate::anchor::{AnchorSet, Hit};
+use crate::check::Check;
+use crate::entropy;
+use crate::number;
+use crate::rule::{Category, RuleError, RuleSpec};
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// What it was written as.
+    pub spec: RuleSpec,
+    regex: Regex,
+    group: usize,
+    allow: Vec<Regex>,
+}
+
+impl Rule {
+    /// The rule's id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// The rule's human name.
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// What the rule finds.
+    pub fn category(&self) -> Category {
+        self.spec.category
+    }
+}
+
+/// One thing found: which rule, and the span of the reported part (the secret itself, not its
+/// surroundings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Finding {
+    /// Offset of the reported part.
+    pub start: usize,
+    /// Offset just past it.
+    pub end: usize,
+    /// Index of the rule in [`Detector::rules`].
+    pub rule: usize,
+}
+
+/// A set of compiled rules, ready to scan. Cheap to share between threads.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    rules: Vec<Rule>,
+    anchors: AnchorSet,
+    /// For each anchor, the rules it starts.
+    by_anchor: Vec<Vec<usize>>,
+    /// Rules triggered by numbers, with their digit ranges.
+    numeric: Vec<(usize, usize, usize)>,
+    min_digits: usize,
+    /// The longest reach of any rule: `before + max_len`.
+    reach: usize,
+}
+
+fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(4 << 20)
+        .dfa_size_limit(2 << 20)
+        .build()
+}
+
+impl Detector {
+    /// Compiles `specs`. Fails on the first rule that cannot be used, naming it.
+    pub fn new(specs: Vec<RuleSpec>) -> Result<Detector, RuleError> {
+        let mut rules = Vec::with_capacity(specs.len());
+        let mut ids = std::collections::HashSet::new();
+        let mut anchor_ids: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut anchors: Vec<Vec<u8>> = Vec::new();
+        let mut by_anchor: Vec<Vec<usize>> = Vec::new();
+        let mut numeric = Vec::new();
+        for spec in specs {
+            if !ids.insert(spec.id.clone()) {
+                return Err(RuleError::Duplicate(spec.id));
+            }
+            let invalid = |message: &str| RuleError::Invalid {
+                id: spec.id.clone(),
+                message: message.to_owned(),
+            };
+            if spec.anchors.is_empty() && spec.digits.is_none() {
+                return Err(invalid(
+                    "give it `anchors` (literals every match contains) or `digits` (a digit-count \
+                     range for a number)",
+                ));
+            }
+            if spec.anchors.iter().any(|a| a.is_empty()) {
+                return Err(invalid("an anchor is empty"));
+            }
+            if spec.max_len == 0 {
+                return Err(invalid("max_len must be at least 1"));
+            }
+            let regex = compile(&spec.pattern).map_err(|e| RuleError::Pattern {
+                id: spec.id.clone(),
+                message: e.to_string(),
+            })?;
+            let group = regex
+                .capture_names()
+                .position(|n| n == Some("secret"))
+                .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+            let allow = spec
+                .allow
+                .iter()
+                .map(|a| compile(a))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| RuleError::Pattern {
+                    id: spec.id.clone(),
+                    message: format!("allow pattern: {e}"),
+                })?;
+            let index = rules.len();
+            for a in &spec.anchors {
+                let key = a.as_bytes().to_ascii_lowercase();
+                let next = anchors.len();
+                let at = *anchor_ids.entry(key.clone()).or_insert(next);
+                if at == next {
+                    anchors.push(key);
+                    by_anchor.push(Vec::new());
+                }
+                if !by_anchor[at].contains(&index) {
+                    by_anchor[at].push(index);
+                }
+            }
+            if let Some([lo, hi]) = spec.digits {
+                numeric.push((index, lo as usize, hi as usize));
+            }
+            rules.push(Rule {
+                spec,
+                regex,
+                group,
+                allow,
+            });
+        }
+        let reach = rules
+            .iter()
+            .map(|r| r.spec.before + r.spec.max_len)
+            .max()
+            .unwrap_or(0);
+        let min_digits = numeric.iter().map(|n| n.1).min().unwrap_or(usize::MAX);
+        Ok(Detector {
+            anchors: AnchorSet::new(&anchors),
+            rules,
+            by_anchor,
+            numeric,
+            min_digits: min_digits.max(4),
+            reach,
+        })
+    }
+
+    /// The rules, in the order given.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn rule_by_id(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.spec.id == id)
+    }
+
+    /// The furthest any match can reach from where its trigger starts: two findings this far
+    /// apart cannot interact, so a stream can be scanned in pieces overlapping by this much.
+    pub fn reach(&self) -> usize {
+        self.reach
+    }
+
+    /// Everything found in `hay`, ordered by position, overlaps settled.
+    pub fn scan(&self, hay: &[u8]) -> Vec<Finding> {
+        let mut scratch = Scratch::new(self);
+        self.scan_with(hay, &mut scratch)
+    }
+
+    /// As [`Detector::scan`], reusing buffers between calls.
+    pub fn scan_with(&self, hay: &[u8], scratch: &mut Scratch) -> Vec<Finding> {
+        let mut found = Vec::new();
+        self.anchors.find(hay, &mut scratch.hits);
+        for &Hit { end, anchor } in &scratch.hits {
+            let start = end - self.anchors.len_of(anchor);
+            for &rule in &self.by_anchor[anchor as usize] {
+                self.try_rule(hay, rule, start, end, &mut scratch.locs[rule], &mut found);
+            }
+        }
+        if !self.numeric.is_empty() {
+            number::numbers(hay, self.min_digits, |n| {
+                for &(rule, lo, hi) in &self.numeric {
+                    if (lo..=hi).contains(&n.digits) {
+                        self.try_rule(hay, rule, n.start, n.end, &mut scratch.locs[rule], &mut found);
+                    }
+                }
+            });
+        }
+        settle(&self.rules, found)
+    }
+
+    /// Runs `rule` around a trigger at `start..end`: a match must begin no earlier than
+    /// `before` bytes ahead of the trigger, no later than the trigger, and cover it.
+    fn try_rule(
+        &self,
+        hay: &[u8],
+        index: usize,
+        start: usize,
+        end: usize,
+        locs: &mut CaptureLocations,
+        found: &mut Vec<Finding>,
+    ) {
+        let rule = &self.rules[index];
+        let from = start.saturating_sub(rule.spec.before);
+        let limit = hay.len().min(from + rule.spec.before + rule.spec.max_len).max(end);
+        let window = &hay[..limit];
+        let mut at = from;
+        while at <= start {
+            let Some(m) = rule.regex.captures_read_at(locs, window, at) else {
+                return;
+            };
+            if m.start() > start {
+                return;
+            }
+            if m.end() >= end {
+                if let Some((s, e)) = locs.get(rule.group) {
+                    if self.accepts(rule, &hay[s..e]) {
+                        found.push(Finding {
+                            start: s,
+                            end: e,
+                            rule: index,
+                        });
+                    }
+                }
+                return;
+            }
+            at = m.start() + 1;
+        }
+    }
+
+    fn accepts(&self, rule: &Rule, part: &[u8]) -> bool {
+        if part.is_empty() {
+            return false;
+        }
+        if let Some(min) = rule.spec.entropy {
+            if entropy::shannon(part) < min {
+                return false;
+            }
+        }
+        if let Some(check) = rule.spec.check {
+            if !check.passes(part) {
+                return false;
+            }
+        }
+        if rule.spec.check.is_none_or(|c| !matches!(c, Check::Iban)) && allow::is_placeholder(part)
+        {
+            return false;
+        }
+        !rule.allow.iter().any(|a| a.is_match(part))
+    }
+}
+
+/// Buffers one scan needs; keep one per thread to scan without allocating.
+#[derive(Debug)]
+pub struct Scratch {
+    hits: Vec<Hit>,
+    locs: Vec<CaptureLocations>,
+}
+
+impl Scratch {
+    /// Buffers sized for `detector`.
+    pub fn new(detector: &Detector) -> Scratch {
+        Scratch {
+            hits: Vec::new(),
+            locs: detector
+                .rules
+                .iter()
+                .map(|r| r.regex.capture_locations())
+                .collect(),
+        }
+    }
+}
+
+/// Orders findings and settles overlaps: of findings that overlap, the one from a specific rule
+/// beats one from a generic rule, then the longer one wins, then the earlier rule.
+fn settle(rules: &[Rule], mut found: Vec<Finding>) -> Vec<Finding> {
+    found.sort_unstable();
+    found.dedup();
+    let better = |a: &Finding, b: &Finding| {
+        let key = |f: &Finding| {
+            (
+                !rules[f.rule].spec.generic,
+                f.end - f.start,
+                std::cmp::Reverse(f.rule),
+            )
+        };
+        key(a) > key(b)
+    };
+    let mut out: Vec<Finding> = Vec::with_capacity(found.len());
+    for f in found {
+        match out.last_mut() {
+            Some(last) if f.start < last.end => {
+                if better(&f, last) {
+                    *last = f;
+                }
+            }
+            _ => out.push(f),
+        }
+    }
+    // A replacement may now overlap the one before it.
+    let mut settled: Vec<Finding> = Vec::with_capacity(out.len());
+    for f in out {
+        match settled.last_mut() {
+            Some(last) if f.start < last.end => {
+                if better(&f, last) {
+                    *last = f;
+                }
+            }
+            _ => settled.push(f),
+        }
+    }
+    settled
+}

@@ -1,0 +1,20 @@
+//! weir's detectors, pure: given bytes, what secrets and personal data they hold.
+//!
+//! - [`rule`]: rules as data (id, name, category, pattern, anchors, entropy, checks,
+//!   examples), loaded from TOML.
+//! - [`builtin`]: the rules that ship with weir.
+//! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
+//!   windowed regexes and filters).
+//! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
+
+pub mod allow;
+pub mod anchor;
+pub mod builtin;
+pub mod check;
+pub mod engine;
+pub mod entropy;
+pub mod number;
+pub mod rule;
+
+pub use engine::{Detector, Finding, Rule, Scratch};
+pub use rule::{Category, RuleError, RuleSpec};
