@@ -9,12 +9,15 @@
 
 pub mod allow;
 pub mod anchor;
+pub mod body;
 pub mod builtin;
 pub mod check;
 pub mod engine;
 pub mod entropy;
+pub mod json;
 pub mod number;
 pub mod rule;
+pub mod vault;
 
 pub use engine::{Detector, Finding, Rule, Scratch};
 pub use rule::{Category, RuleError, RuleSpec};
