@@ -79,20 +79,22 @@ impl AnchorSet {
         // Failure links, folded into a complete transition function, breadth first.
         let mut fail = vec![0usize; goto.len()];
         let mut queue = VecDeque::new();
-        for c in 0..classes {
-            match goto[0][c] {
-                NONE => goto[0][c] = 0,
+        for slot in goto[0].iter_mut() {
+            match *slot {
+                NONE => *slot = 0,
                 s => queue.push_back(s as usize),
             }
         }
         while let Some(r) = queue.pop_front() {
+            // `c` indexes two rows of `goto` at once.
+            #[allow(clippy::needless_range_loop)]
             for c in 0..classes {
                 let s = goto[r][c];
                 if s == NONE {
                     goto[r][c] = goto[fail[r]][c];
                 } else {
                     let s = s as usize;
-                    let f = if r == 0 { 0 } else { goto[fail[r]][c] as usize };
+                    let f = goto[fail[r]][c] as usize;
                     fail[s] = f;
                     let inherited = out[f].clone();
                     out[s].extend(inherited);

@@ -40,11 +40,14 @@ const MEMO_MIN: usize = 64;
 pub struct Memo {
     seed: u64,
     capacity: usize,
-    generations: Mutex<(HashMap<u128, Arc<[Hit]>>, HashMap<u128, Arc<[Hit]>>)>,
+    generations: Mutex<(Generation, Generation)>,
 }
 
 /// A finding inside one decoded value: `start..end` and the rule.
 type Hit = (u32, u32, u32);
+
+/// Remembered values: hash to findings.
+type Generation = HashMap<u128, Arc<[Hit]>>;
 
 impl Memo {
     /// A memo holding up to about `2 * capacity` values, hashed with `seed` (random per process,
