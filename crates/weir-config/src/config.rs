@@ -31,6 +31,8 @@ pub struct Config {
     pub probe: Vec<Vendor>,
     /// The ledger.
     pub ledger: crate::LedgerSettings,
+    /// What happens to secrets and personal data in requests.
+    pub dlp: crate::DlpSettings,
     /// Things worth telling the user that are not errors (a key variable that is not set, a
     /// vendor enabled automatically).
     pub notes: Vec<Note>,

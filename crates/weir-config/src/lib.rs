@@ -13,6 +13,7 @@
 
 pub mod catalogue;
 pub mod defaults;
+pub mod dlp;
 pub mod glob;
 pub mod ledger;
 pub mod route;
@@ -26,6 +27,7 @@ pub use config::{
     AuthStyle, Config, Jurisdiction, Limits, Note, RetryPolicy, Route, Target, Timeouts, Vendor,
     VendorEndpoint, VendorOrigin,
 };
+pub use dlp::{Action, DlpSettings};
 pub use errors::{ConfigError, ConfigErrors};
 pub use glob::Glob;
 pub use ledger::{

@@ -34,6 +34,7 @@ struct RawFile {
     vendors: Option<BTreeMap<Spanned<String>, Spanned<RawVendor>>>,
     routes: Option<Vec<Spanned<RawRoute>>>,
     ledger: Option<crate::ledger::RawLedger>,
+    dlp: Option<crate::dlp::RawDlp>,
 }
 
 #[derive(Deserialize)]
@@ -243,6 +244,19 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
     let retry = retry(&mut cx, raw.retry.as_ref());
     let ledger = crate::ledger::settings(&mut cx, env, raw.ledger.as_ref());
     let auto_vendors = raw.auto_vendors.unwrap_or(defaults::AUTO_VENDORS);
+    let route_names: Vec<String> = raw
+        .routes
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, r)| {
+            r.get_ref()
+                .name
+                .as_ref()
+                .map_or_else(|| format!("routes[{i}]"), |n| n.get_ref().trim().to_owned())
+        })
+        .collect();
+    let dlp = crate::dlp::settings(&mut cx, raw.dlp.as_ref(), &route_names);
 
     // Vendors of the file, in file order (the map is sorted by name; spans give the order).
     let mut tables: Vec<(Spanned<String>, Spanned<RawVendor>)> =
@@ -332,6 +346,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         probe,
         notes,
         ledger,
+        dlp,
     })
 }
 

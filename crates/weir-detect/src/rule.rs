@@ -91,7 +91,7 @@ impl std::fmt::Display for Category {
 }
 
 /// A rule as written in a rules file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// Stable identifier, kebab-case (`anthropic-api-key`); findings and configuration name it.
