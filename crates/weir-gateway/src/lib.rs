@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod body;
+pub mod dlp;
 pub mod forward;
 pub mod front;
 pub mod guard;
@@ -16,6 +17,7 @@ pub mod health;
 pub mod keys;
 pub mod probe;
 pub mod record;
+pub mod restore;
 pub mod server;
 pub mod state;
 pub mod stream;

@@ -1,0 +1,214 @@
+//! Data-loss prevention on the request path: the client's body scanned before anything leaves,
+//! and each finding handled as `[dlp]` says (redact, block, reroute, allow).
+//!
+//! Redaction replaces each finding with a placeholder from the vault (stable per client, so a
+//! resent conversation stays byte-identical) and hands the exchange the placeholders to restore
+//! in the answer ([`crate::restore`]). A block answers with an error naming the rule and where,
+//! never the value. What the ledger records of the request is the redacted body; the vault is
+//! never recorded.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
+use weir_config::{Action, DlpSettings};
+use weir_detect::body::{self, Located, Memo};
+use weir_detect::vault::{Originals, Scope, Vault};
+use weir_detect::{Detector, RuleError};
+use weir_protocol::{ApiError, ErrorKind};
+
+/// Bodies larger than this are scanned off the async workers.
+const BLOCKING_SCAN: usize = 256 * 1024;
+
+/// String values remembered per generation.
+const MEMO_VALUES: usize = 200_000;
+
+/// The scanner, its memo and the vault, shared by all requests.
+pub struct Dlp {
+    settings: DlpSettings,
+    detector: Arc<Detector>,
+    memo: Memo,
+    vault: Mutex<Vault>,
+}
+
+/// What the scan of one request decided.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    /// The body to send instead of the client's (placeholders in place of findings).
+    pub redacted: Option<Bytes>,
+    /// The body the ledger may keep: redacted, and blocked values masked.
+    pub recorded: Option<Bytes>,
+    /// The placeholders to restore in the answer.
+    pub originals: Option<Arc<Originals>>,
+    /// What was found, for the ledger.
+    pub findings: Vec<weir_ledger::Finding>,
+    /// Whether the request must go to the `reroute` route.
+    pub reroute: bool,
+    /// Why the request is refused, if it is.
+    pub block: Option<ApiError>,
+}
+
+impl Dlp {
+    /// Compiles the built-in rules and the organisation's own.
+    pub fn new(settings: DlpSettings) -> Result<Dlp, RuleError> {
+        let detector = weir_detect::builtin::detector(settings.custom.clone())?;
+        let mut key = [0u8; 32];
+        let mut seed = [0u8; 8];
+        // Without randomness placeholders would be guessable; fall back to time-derived bytes
+        // only if the OS refuses (never on supported systems).
+        if getrandom::fill(&mut key).is_err() || getrandom::fill(&mut seed).is_err() {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos();
+            key = Sha256::digest(t.to_le_bytes()).into();
+            seed.copy_from_slice(&key[..8]);
+        }
+        Ok(Dlp {
+            vault: Mutex::new(Vault::new(key, settings.vault_ttl)),
+            memo: Memo::new(u64::from_le_bytes(seed), MEMO_VALUES),
+            detector: Arc::new(detector),
+            settings,
+        })
+    }
+
+    /// Whether requests are scanned.
+    pub fn enabled(&self) -> bool {
+        self.settings.enabled
+    }
+
+    /// How many rules are active.
+    pub fn rules(&self) -> usize {
+        self.detector.rules().len()
+    }
+
+    /// Scans `body` and decides. A body that cannot be scanned is refused (nothing leaves
+    /// unscanned).
+    pub async fn inspect(self: &Arc<Self>, headers: &HeaderMap, body: &Bytes) -> Inspection {
+        if !self.settings.enabled {
+            return Inspection::default();
+        }
+        let scope = scope_of(headers);
+        if body.len() > BLOCKING_SCAN {
+            let this = Arc::clone(self);
+            let b = body.clone();
+            match tokio::task::spawn_blocking(move || this.decide(scope, &b)).await {
+                Ok(i) => i,
+                Err(_) => refused("the scan of this request failed"),
+            }
+        } else {
+            self.decide(scope, body)
+        }
+    }
+
+    fn decide(&self, scope: Scope, body: &Bytes) -> Inspection {
+        let found = match body::scan(&self.detector, Some(&self.memo), body) {
+            Ok((found, _cost)) => found,
+            Err(e) => return refused(&format!("the request body could not be scanned ({e})")),
+        };
+        let mut inspection = Inspection::default();
+        let mut acted: Vec<(Located, Action)> = Vec::new();
+        for l in found {
+            let rule = &self.detector.rules()[l.rule];
+            let Some(action) = self.settings.action(rule.id(), rule.category()) else {
+                continue;
+            };
+            inspection.findings.push(weir_ledger::Finding {
+                rule: rule.id().to_owned(),
+                category: rule.category().as_str().to_owned(),
+                location: l.path.clone(),
+                action: match action {
+                    Action::Allow => "reported",
+                    Action::Redact => "redacted",
+                    Action::Reroute => "rerouted",
+                    Action::Block => "blocked",
+                }
+                .to_owned(),
+            });
+            acted.push((l, action));
+        }
+        if acted.is_empty() {
+            return inspection;
+        }
+        let blocked: Vec<&(Located, Action)> =
+            acted.iter().filter(|(_, a)| *a == Action::Block).collect();
+        if !blocked.is_empty() {
+            let mut reasons: Vec<String> = blocked
+                .iter()
+                .map(|(l, _)| {
+                    let rule = &self.detector.rules()[l.rule];
+                    format!("{} (rule {}) in {}", rule.name(), rule.id(), l.path)
+                })
+                .collect();
+            reasons.dedup();
+            let n = reasons.len();
+            reasons.truncate(5);
+            let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+            inspection.block = Some(
+                ApiError::new(
+                    ErrorKind::PermissionDenied,
+                    format!(
+                        "weir blocked this request: it contains {}{more}. Remove it from the \
+                         conversation, or change the action for this rule in the [dlp] table of \
+                         weir.toml",
+                        reasons.join("; ")
+                    ),
+                )
+                .with_code("weir_dlp_blocked"),
+            );
+            // The ledger keeps the request with every finding masked.
+            let masked = body::splice(body, &acted.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(), |l| {
+                format!("[BLOCKED:{}]", self.detector.rules()[l.rule].id()).into_bytes()
+            });
+            inspection.recorded = Some(Bytes::from(masked));
+            return inspection;
+        }
+        inspection.reroute = acted.iter().any(|(_, a)| *a == Action::Reroute);
+        let to_redact: Vec<Located> = acted
+            .iter()
+            .filter(|(_, a)| *a == Action::Redact)
+            .map(|(l, _)| l.clone())
+            .collect();
+        if !to_redact.is_empty() {
+            let now = Instant::now();
+            let mut vault = self.vault.lock().unwrap_or_else(|e| e.into_inner());
+            let redacted = body::splice(body, &to_redact, |l| {
+                vault.placeholder(scope, self.detector.rules()[l.rule].id(), &l.secret, now)
+            });
+            inspection.originals = Some(vault.originals(scope, now));
+            let redacted = Bytes::from(redacted);
+            inspection.redacted = Some(redacted.clone());
+            inspection.recorded = Some(redacted);
+        }
+        inspection
+    }
+}
+
+fn refused(why: &str) -> Inspection {
+    Inspection {
+        block: Some(ApiError::new(
+            ErrorKind::InvalidRequest,
+            format!("weir: {why}; it was not sent"),
+        )),
+        ..Inspection::default()
+    }
+}
+
+/// The client a placeholder belongs to: its credential and declared user, hashed.
+fn scope_of(headers: &HeaderMap) -> Scope {
+    let mut h = Sha256::new();
+    for name in ["authorization", "x-api-key", "x-goog-api-key", "x-weir-user"] {
+        h.update(name.as_bytes());
+        h.update([0]);
+        if let Some(v) = headers.get(name) {
+            h.update(v.as_bytes());
+        }
+        h.update([0]);
+    }
+    let d = h.finalize();
+    let mut s = [0u8; 16];
+    s.copy_from_slice(&d[..16]);
+    Scope(s)
+}
