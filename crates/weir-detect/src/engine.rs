@@ -198,14 +198,7 @@ impl Detector {
             number::numbers(hay, self.min_digits, |n| {
                 for &(rule, lo, hi) in &self.numeric {
                     if (lo..=hi).contains(&n.digits) {
-                        self.try_rule(
-                            hay,
-                            rule,
-                            n.start,
-                            n.end,
-                            &mut scratch.locs[rule],
-                            &mut found,
-                        );
+                        self.try_rule(hay, rule, n.start, n.end, &mut scratch.locs[rule], &mut found);
                     }
                 }
             });
@@ -226,10 +219,7 @@ impl Detector {
     ) {
         let rule = &self.rules[index];
         let from = start.saturating_sub(rule.spec.before);
-        let limit = hay
-            .len()
-            .min(from + rule.spec.before + rule.spec.max_len)
-            .max(end);
+        let limit = hay.len().min(from + rule.spec.before + rule.spec.max_len).max(end);
         let window = &hay[..limit];
         let mut at = from;
         while at <= start {

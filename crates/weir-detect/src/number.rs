@@ -48,7 +48,10 @@ pub fn numbers(hay: &[u8], min_digits: usize, mut found: impl FnMut(Number)) {
         // Grow over single separators between digit groups, both ways.
         let mut digits = b - a;
         let mut start = a;
-        while start >= 2 + floor && is_sep(hay[start - 1]) && hay[start - 2].is_ascii_digit() {
+        while start >= 2 + floor
+            && is_sep(hay[start - 1])
+            && hay[start - 2].is_ascii_digit()
+        {
             let mut s = start - 1;
             while s > floor && hay[s - 1].is_ascii_digit() {
                 s -= 1;
@@ -94,10 +97,7 @@ mod tests {
                 ("900101-14-5678".to_owned(), 14 - 2),
             ]
         );
-        assert_eq!(
-            all("+60 12-345 6789"),
-            vec![("60 12-345 6789".to_owned(), 11)]
-        );
+        assert_eq!(all("+60 12-345 6789"), vec![("60 12-345 6789".to_owned(), 11)]);
         assert_eq!(all("year 2024, port 8080"), vec![]);
         assert_eq!(all("S1234567D"), vec![("1234567".to_owned(), 7)]);
     }

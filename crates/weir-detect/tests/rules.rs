@@ -44,16 +44,11 @@ fn every_rule_finds_its_examples_and_not_its_negatives() {
                     .iter()
                     .map(|f| d.rules()[f.rule].id())
                     .collect();
-                failures.push(format!(
-                    "{id}: example not found (found instead: {others:?}): {ex:?}"
-                ));
+                failures.push(format!("{id}: example not found (found instead: {others:?}): {ex:?}"));
                 continue;
             };
             let fake = placeholder(ex, f);
-            if of_rule(&d, i, &fake)
-                .iter()
-                .any(|g| g.start < f.end && f.start < g.end)
-            {
+            if of_rule(&d, i, &fake).iter().any(|g| g.start < f.end && f.start < g.end) {
                 failures.push(format!("{id}: placeholder still found: {fake:?}"));
             }
         }
@@ -63,12 +58,7 @@ fn every_rule_finds_its_examples_and_not_its_negatives() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -76,10 +66,7 @@ fn rule_ids_are_kebab_case_and_names_are_set() {
     for r in detector().rules() {
         let id = r.id();
         assert!(
-            !id.is_empty()
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "{id}"
         );
         assert!(!r.name().is_empty(), "{id}");
