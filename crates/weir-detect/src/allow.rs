@@ -39,9 +39,7 @@ pub fn is_placeholder(part: &[u8]) -> bool {
     if part.len() >= 8 && part.iter().all(|&b| b == part[0]) {
         return true;
     }
-    MARKERS
-        .iter()
-        .any(|m| contains_ignore_case(part, m.as_bytes()))
+    MARKERS.iter().any(|m| contains_ignore_case(part, m.as_bytes()))
 }
 
 fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {

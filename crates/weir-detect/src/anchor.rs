@@ -158,7 +158,11 @@ impl AnchorSet {
     fn report(&self, state: u32, end: usize, hits: &mut Vec<Hit>) {
         let i = ((state - self.first_match) as usize) / self.classes;
         let (a, b) = (self.out_at[i] as usize, self.out_at[i + 1] as usize);
-        hits.extend(self.outputs[a..b].iter().map(|&anchor| Hit { end, anchor }));
+        hits.extend(
+            self.outputs[a..b]
+                .iter()
+                .map(|&anchor| Hit { end, anchor }),
+        );
     }
 
     /// One lane over `hay[begin..]`, reporting matches that end after `report_from`.
@@ -232,10 +236,7 @@ mod tests {
         for end in 1..=hay.len() {
             for (i, a) in anchors.iter().enumerate() {
                 if a.len() <= end && hay[end - a.len()..end].eq_ignore_ascii_case(a) {
-                    out.push(Hit {
-                        end,
-                        anchor: i as u32,
-                    });
+                    out.push(Hit { end, anchor: i as u32 });
                 }
             }
         }
