@@ -251,6 +251,14 @@ fn nric(s: &[u8]) -> bool {
     table[(sum % 11) as usize] == s[8]
 }
 
+/// The province-level codes (GB/T 2260) that open a resident identity number: the mainland's
+/// provinces, regions and municipalities, 71 for Taiwan, and 81-83 for the residence permits of
+/// Hong Kong, Macao and Taiwan residents.
+const CHINA_PROVINCES: &[u32] = &[
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+];
+
 fn china_id(s: &[u8]) -> bool {
     if s.len() != 18 {
         return false;
@@ -264,10 +272,18 @@ fn china_id(s: &[u8]) -> bool {
     let region = num(&d[0..2]);
     let (year, month, day) = (num(&d[6..10]), num(&d[10..12]), num(&d[12..14]));
     check == s[17]
-        && (11..=82).contains(&region)
+        && CHINA_PROVINCES.contains(&region)
         && (1850..=2099).contains(&year)
         && real_date(Some(year), month, day)
 }
+
+/// Indonesia's province codes (Kemendagri), which open a NIK: Sumatra 11-19, Riau Islands 21,
+/// Java 31-36, Bali and Nusa Tenggara 51-53, Kalimantan 61-65, Sulawesi 71-76, Maluku 81-82,
+/// Papua 91-96 (the provinces formed in 2022 included).
+const NIK_PROVINCES: &[u32] = &[
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53, 61, 62, 63, 64, 65,
+    71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96,
+];
 
 fn nik(s: &[u8]) -> bool {
     let Some(d) = digits(s) else { return false };
@@ -275,13 +291,18 @@ fn nik(s: &[u8]) -> bool {
         return false;
     }
     let province = num(&d[0..2]);
+    let (regency, district) = (num(&d[2..4]), num(&d[4..6]));
     let mut day = num(&d[6..8]);
     if day > 40 {
         day -= 40;
     }
     let month = num(&d[8..10]);
     let serial = num(&d[12..16]);
-    (11..=94).contains(&province) && real_date(None, month, day) && serial != 0
+    NIK_PROVINCES.contains(&province)
+        && regency != 0
+        && district != 0
+        && real_date(None, month, day)
+        && serial != 0
 }
 
 fn thai_id(s: &[u8]) -> bool {
@@ -331,6 +352,17 @@ mod tests {
         assert!(!ok(Mykad, "901301-14-5678"), "month 13");
         assert!(!ok(Mykad, "900101-17-5678"), "place code 17 is unassigned");
         assert!(!ok(Mykad, "900101-00-5678"));
+        assert!(
+            ok(Mykad, "850317-59-5023"),
+            "59: Negeri Sembilan's second code"
+        );
+        assert!(ok(Mykad, "020304-66-1235"), "66: born in Singapore");
+        assert!(ok(Mykad, "020304-82-1235"), "82: state unknown");
+        assert!(!ok(Mykad, "020304-20-1235"), "20 is unassigned");
+        assert!(!ok(Mykad, "020304-70-1235"), "70 is unassigned");
+        assert!(!ok(Mykad, "020304-97-1235"), "97 is unassigned");
+        assert!(!ok(Mykad, "900431-14-5678"), "30 days in April");
+        assert!(!ok(Mykad, "90010114567"), "eleven digits");
     }
 
     #[test]
@@ -341,6 +373,13 @@ mod tests {
         assert!(ok(Nric, "F1234567N"));
         assert!(ok(Nric, "G1234567X"));
         assert!(!ok(Nric, "X1234567D"));
+        // The M series (2022) adds 3 and has its own table, with J where F/G have M.
+        assert!(ok(Nric, "M1234567K"));
+        assert!(ok(Nric, "M5432109T"));
+        assert!(!ok(Nric, "M1234567X"), "the F/G letter is wrong for M");
+        assert!(ok(Nric, "S8312456C"));
+        assert!(ok(Nric, "T0412389H"));
+        assert!(!ok(Nric, "S123456D"), "six digits");
     }
 
     #[test]
@@ -349,6 +388,16 @@ mod tests {
         assert!(ok(ChinaId, "440524188001010014"));
         assert!(!ok(ChinaId, "110105194912310021"));
         assert!(!ok(ChinaId, "11010519491331002X"), "month 13");
+        assert!(ok(ChinaId, "440304198503172817"));
+        assert!(ok(ChinaId, "310115199208220437"));
+        assert!(
+            !ok(ChinaId, "99010519850317281X"),
+            "region 99 does not exist"
+        );
+        assert!(
+            !ok(ChinaId, "440304198513172810"),
+            "month 13, check character right"
+        );
     }
 
     #[test]
@@ -361,6 +410,12 @@ mod tests {
         assert!(!ok(Nik, "3171013206900001"), "day 32");
         assert!(!ok(Nik, "0971010506900001"), "province 09");
         assert!(!ok(Nik, "3171010506900000"), "serial 0000");
+        assert!(ok(Nik, "3515144508680002"), "Sidoarjo, East Java");
+        assert!(!ok(Nik, "2071010506900001"), "province 20 does not exist");
+        assert!(!ok(Nik, "3100010506900001"), "regency 00");
+        assert!(!ok(Nik, "3171001306900001"), "district 00");
+        assert!(!ok(Nik, "3171017206900001"), "day 72 - 40 = 32");
+        assert!(!ok(Nik, "3171010513900001"), "month 13");
     }
 
     #[test]
@@ -369,5 +424,12 @@ mod tests {
         assert!(ok(ThaiId, "3100600445635"));
         assert!(!ok(ThaiId, "3100600445636"));
         assert!(!ok(ThaiId, "0100600445635"));
+        assert!(ok(ThaiId, "3-4501-00245-61-8"));
+        assert!(ok(ThaiId, "2100400123458"));
+        assert!(
+            !ok(ThaiId, "9100400123455"),
+            "no category 9, check digit right"
+        );
+        assert!(!ok(ThaiId, "210040012345"), "twelve digits");
     }
 }
