@@ -125,6 +125,27 @@ impl Router {
         })
     }
 
+    /// The targets of the route called `name`, for a request that asked for `model` (sent
+    /// elsewhere by policy: a data-loss "reroute"). `None` when no route has that name or none
+    /// of its targets is enabled.
+    pub fn route_named(&self, name: &str, model: &str) -> Option<Resolved> {
+        let route = self.routes.iter().find(|r| r.name == name)?;
+        if route.targets.is_empty() {
+            return None;
+        }
+        Some(Resolved {
+            route: route.name.clone(),
+            targets: route
+                .targets
+                .iter()
+                .map(|(i, target_model)| ResolvedTarget {
+                    vendor: self.vendors[*i].clone(),
+                    model: target_model.as_deref().unwrap_or(model).to_owned(),
+                })
+                .collect(),
+        })
+    }
+
     /// Model names to list on `GET /v1/models`: every literal glob of the routes and of enabled
     /// vendors' `models`, and every `vendor:model` target model, with the vendor that serves it;
     /// deduplicated, in a stable order.

@@ -214,7 +214,8 @@ impl Detector {
     }
 
     /// Runs `rule` around a trigger at `start..end`: a match must begin no earlier than
-    /// `before` bytes ahead of the trigger, no later than the trigger, and cover it.
+    /// `before` bytes ahead of the trigger, no later than the trigger, and reach `end`. A match
+    /// whose reported part fails the rule's filters does not hide a later one that passes.
     fn try_rule(
         &self,
         hay: &[u8],
@@ -247,9 +248,9 @@ impl Detector {
                             end: e,
                             rule: index,
                         });
+                        return;
                     }
                 }
-                return;
             }
             at = m.start() + 1;
         }

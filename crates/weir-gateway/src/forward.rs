@@ -69,6 +69,8 @@ pub struct Exchange<'a> {
     pub(crate) canonical: OnceLock<Result<Arc<Canonical>, ApiError>>,
     /// The ledger's record of this exchange.
     pub(crate) recording: Arc<Recording>,
+    /// The placeholders redaction put in the body, to restore in the answer.
+    pub(crate) originals: Option<Arc<weir_detect::vault::Originals>>,
 }
 
 impl Exchange<'_> {
@@ -167,7 +169,7 @@ pub async fn forward(
                             streamed,
                         })
                         .await;
-                    return response;
+                    return restore_answer(ex, response, &body, streamed);
                 }
                 Attempt::Final(error) => {
                     let vendor_said = ex.recording.vendor_answered();
@@ -601,10 +603,39 @@ async fn stream_response(
         vendor,
         Arc::clone(&ex.recording),
         received,
+        ex.originals
+            .clone()
+            .filter(|o| !o.is_empty())
+            .map(|o| crate::restore::StreamRestore::new(ex.endpoint.protocol(), o)),
     );
     Attempt::Committed {
         response: event_stream(stream.into_body(), &parts.headers, ex, vendor),
         answer: None,
+    }
+}
+
+/// The response with the placeholders in `body` (the whole answer, as recorded) restored;
+/// unchanged when the request had nothing redacted.
+fn restore_answer(
+    ex: &Exchange<'_>,
+    response: Response<Body>,
+    body: &Bytes,
+    streamed: bool,
+) -> Response<Body> {
+    let Some(originals) = ex.originals.as_ref().filter(|o| !o.is_empty()) else {
+        return response;
+    };
+    let restored = if streamed {
+        let mut r = crate::restore::StreamRestore::new(ex.endpoint.protocol(), originals.clone());
+        let mut out = r.feed(body).to_vec();
+        out.extend_from_slice(&r.finish());
+        (out != body.as_ref()).then_some(out)
+    } else {
+        crate::restore::restore_json(body, originals)
+    };
+    match restored {
+        Some(new) => response.map(|_| body::full(new)),
+        None => response,
     }
 }
 

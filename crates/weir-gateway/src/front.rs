@@ -213,6 +213,28 @@ async fn proxy(
             .with_code("model_not_found"),
         );
     };
+    let inspection = shared.dlp.inspect(&parts.headers, &bytes).await;
+    if let Some(error) = inspection.block {
+        return blocked(shared, &parts, protocol, rid, &model, peek.stream, &resolved.route, inspection.recorded, inspection.findings, error).await;
+    }
+    let resolved = if inspection.reroute {
+        let route = shared.config.dlp.reroute.as_deref().unwrap_or_default();
+        match shared.router.route_named(route, &model) {
+            Some(r) => r,
+            None => {
+                return fail(ApiError::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "weir: this request carries data that policy sends only to route                          `{route}` (dlp.reroute), and that route has no enabled vendor; enable                          one of its vendors or change the [dlp] action"
+                    ),
+                ));
+            }
+        }
+    } else {
+        resolved
+    };
+    let body = inspection.redacted.unwrap_or_else(|| bytes.clone());
+    let recorded = inspection.recorded.unwrap_or_else(|| body.clone());
     let mut candidates = Vec::with_capacity(resolved.targets.len());
     let mut skipped = Vec::new();
     let mut missing_keys = 0;
@@ -279,7 +301,8 @@ async fn proxy(
             route: &resolved.route,
             targets: candidates.iter().map(forward::target_record).collect(),
             headers: &parts.headers,
-            body: &bytes,
+            body: &recorded,
+            findings: inspection.findings,
         })
         .await
     {
@@ -290,14 +313,63 @@ async fn proxy(
         endpoint,
         client_model: model,
         stream: peek.stream,
-        body: bytes,
+        body,
         headers: &parts.headers,
         request_id: rid,
         route: &resolved.route,
         canonical: OnceLock::new(),
         recording,
+        originals: inspection.originals,
     };
     forward::forward(shared, &candidates, &exchange).await
+}
+
+/// A request the data-loss scan refused: recorded (with every finding masked) and answered
+/// with the client protocol's permission error.
+#[allow(clippy::too_many_arguments)]
+async fn blocked(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    protocol: Protocol,
+    rid: &str,
+    model: &str,
+    stream: bool,
+    route: &str,
+    recorded: Option<bytes::Bytes>,
+    findings: Vec<weir_ledger::Finding>,
+    error: ApiError,
+) -> Response<Body> {
+    let recorded = recorded.unwrap_or_default();
+    tracing::warn!(request_id = %rid, findings = findings.len(), "request blocked by a data-loss rule");
+    let recording = shared
+        .recorder
+        .start(StartFacts {
+            id: rid,
+            protocol,
+            path: parts.uri.path(),
+            model,
+            stream,
+            route,
+            targets: Vec::new(),
+            headers: &parts.headers,
+            body: &recorded,
+            findings,
+        })
+        .await;
+    let response = forward::error_response(protocol, rid, error.clone(), false);
+    if let Ok(recording) = recording {
+        let body = error.body(protocol, rid);
+        recording
+            .finish(crate::record::Ending {
+                outcome: weir_ledger::Outcome::Blocked,
+                status: response.status().as_u16(),
+                error: Some(&error),
+                answer: &body,
+                streamed: false,
+            })
+            .await;
+    }
+    response
 }
 
 /// The protocol weir speaks to `vendor` for a `client` request: the client's own when the vendor

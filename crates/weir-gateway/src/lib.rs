@@ -54,6 +54,9 @@ pub enum StartError {
          listen on 127.0.0.1"
     )]
     ExposedWithoutToken(SocketAddr),
+    /// A data-loss-prevention rule could not be compiled.
+    #[error("cannot use the [dlp] rules: {0}. Fix the rule in weir.toml")]
+    Rules(#[from] weir_detect::RuleError),
     /// The ledger could not be opened.
     #[error(
         "cannot open the ledger at {location}: {reason}. Fix the [ledger] settings in weir.toml, \
@@ -167,6 +170,7 @@ impl Gateway {
             tracing::info!(line = note.line, "{}", note.message);
         }
         let router = Router::new(&config);
+        let dlp = std::sync::Arc::new(dlp::Dlp::new(config.dlp.clone())?);
         let guard = Guard {
             check_host: loopback,
             allowed_hosts: config.allowed_hosts.clone(),
@@ -181,6 +185,7 @@ impl Gateway {
         Ok(Gateway {
             shared: Arc::new(Shared {
                 recorder,
+                dlp,
                 config,
                 router,
                 keys,

@@ -79,6 +79,7 @@ impl Recorder {
             protocol: facts.protocol,
             request: (facts.body.clone(), request),
             started,
+            findings: facts.findings,
             state: Mutex::new(State::default()),
         });
         let Some(ledger) = &self.ledger else {
@@ -178,8 +179,10 @@ pub struct StartFacts<'a> {
     pub targets: Vec<Target>,
     /// Its headers (for the client's identity; never recorded as such).
     pub headers: &'a HeaderMap,
-    /// Its body.
+    /// Its body, as the ledger may keep it (redacted).
     pub body: &'a Bytes,
+    /// What the data-loss scan found in it.
+    pub findings: Vec<weir_ledger::Finding>,
 }
 
 /// One exchange being recorded.
@@ -192,6 +195,7 @@ pub struct Recording {
     /// not split and hashed a second time.
     request: (Bytes, Content),
     started: Instant,
+    findings: Vec<weir_ledger::Finding>,
     state: Mutex<State>,
 }
 
@@ -325,7 +329,7 @@ impl Recording {
                     first_byte_ms: state.first_byte_ms,
                     total_ms: self.started.elapsed().as_millis() as u64,
                 },
-                findings: Vec::new(),
+                findings: self.findings.clone(),
                 decisions: Vec::new(),
             };
             let draft = Draft {

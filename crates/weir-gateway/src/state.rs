@@ -26,6 +26,8 @@ pub struct Shared {
     pub client: UpstreamClient,
     /// The gateway's side of the ledger.
     pub recorder: Recorder,
+    /// Secret and personal-data scanning, and the redaction vault.
+    pub dlp: std::sync::Arc<crate::dlp::Dlp>,
     /// When this gateway started (reported as models' creation time).
     pub started: SystemTime,
 }

@@ -102,6 +102,8 @@ pub struct RelayStream {
     /// Why weir ended the stream itself, if it did.
     failure: Option<ApiError>,
     recorded: bool,
+    /// Puts secrets back in place of the placeholders redaction left in the request.
+    restore: Option<crate::restore::StreamRestore>,
 }
 
 impl RelayStream {
@@ -118,6 +120,7 @@ impl RelayStream {
         vendor: &str,
         recording: Arc<Recording>,
         received: u64,
+        restore: Option<crate::restore::StreamRestore>,
     ) -> Self {
         RelayStream {
             initial,
@@ -132,6 +135,7 @@ impl RelayStream {
             answer: BytesMut::new(),
             failure: None,
             recorded: false,
+            restore,
         }
     }
 
@@ -156,6 +160,7 @@ impl RelayStream {
     /// the last of them are released.
     async fn next_bytes(&mut self) -> Option<Bytes> {
         let bytes = self.next_chunk().await;
+        // The ledger keeps the answer as the vendor gave it (placeholders, not secrets).
         if let Some(b) = &bytes {
             self.answer.extend_from_slice(b);
         }
@@ -163,7 +168,25 @@ impl RelayStream {
             self.recorded = true;
             self.record_end().await;
         }
-        bytes
+        let ended = self.ended();
+        let Some(restore) = self.restore.as_mut() else {
+            return bytes;
+        };
+        match bytes {
+            Some(b) => {
+                let mut out = BytesMut::from(&restore.feed(&b)[..]);
+                if ended {
+                    out.extend_from_slice(&restore.finish());
+                    self.restore = None;
+                }
+                Some(out.freeze())
+            }
+            None => {
+                let rest = restore.finish();
+                self.restore = None;
+                (!rest.is_empty()).then_some(rest)
+            }
+        }
     }
 
     async fn record_end(&mut self) {
