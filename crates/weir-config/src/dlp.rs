@@ -64,9 +64,14 @@ impl Action {
     }
 
     fn parse(s: &str) -> Option<Action> {
-        [Action::Allow, Action::Redact, Action::Reroute, Action::Block]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Action::Allow,
+            Action::Redact,
+            Action::Reroute,
+            Action::Block,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 
@@ -123,7 +128,12 @@ impl DlpSettings {
         if let Some(a) = self.custom_actions.get(rule) {
             return Some(*a);
         }
-        Some(self.actions.get(&category).copied().unwrap_or(Action::Redact))
+        Some(
+            self.actions
+                .get(&category)
+                .copied()
+                .unwrap_or(Action::Redact),
+        )
     }
 }
 
@@ -186,7 +196,10 @@ fn action(cx: &mut Ctx<'_>, v: &Spanned<String>, what: &str, off: bool) -> Optio
 /// Builds a case-insensitive whole-word pattern for literal terms.
 fn terms_pattern(terms: &[String]) -> String {
     let alts: Vec<String> = terms.iter().map(|t| regex_escape(t.trim())).collect();
-    format!(r"(?i)(?:^|\b|[^A-Za-z0-9_])(?P<secret>{})(?:\b|[^A-Za-z0-9_]|$)", alts.join("|"))
+    format!(
+        r"(?i)(?:^|\b|[^A-Za-z0-9_])(?P<secret>{})(?:\b|[^A-Za-z0-9_]|$)",
+        alts.join("|")
+    )
 }
 
 fn regex_escape(s: &str) -> String {
@@ -277,7 +290,10 @@ pub(crate) fn settings(cx: &mut Ctx<'_>, raw: Option<&RawDlp>, routes: &[String]
         s.custom.push(spec);
     }
     if let Some(paths) = &raw.paths {
-        s.paths = paths.iter().map(|p| p.get_ref().trim().to_owned()).collect();
+        s.paths = paths
+            .iter()
+            .map(|p| p.get_ref().trim().to_owned())
+            .collect();
     }
     if let Some(r) = &raw.reroute {
         let name = r.get_ref().trim();
@@ -300,6 +316,12 @@ pub(crate) fn settings(cx: &mut Ctx<'_>, raw: Option<&RawDlp>, routes: &[String]
             cx.error(a.0.span(), "an action is \"reroute\" but dlp.reroute names no route: set dlp.reroute = \"ROUTE\" to the [[routes]] name requests go to instead");
         }
     }
-    s.vault_ttl = duration(cx, "dlp.vault_ttl", raw.vault_ttl.as_ref(), s.vault_ttl, false);
+    s.vault_ttl = duration(
+        cx,
+        "dlp.vault_ttl",
+        raw.vault_ttl.as_ref(),
+        s.vault_ttl,
+        false,
+    );
     s
 }

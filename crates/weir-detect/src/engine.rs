@@ -300,14 +300,19 @@ impl Scratch {
 }
 
 /// Orders findings and settles overlaps: of findings that overlap, the one from a specific rule
-/// beats one from a generic rule, then the longer one wins, then the earlier rule.
+/// beats one from a generic rule, a credential beats personal data, then the longer one wins,
+/// then the earlier rule.
 fn settle(rules: &[Rule], mut found: Vec<Finding>) -> Vec<Finding> {
     found.sort_unstable();
     found.dedup();
     let better = |a: &Finding, b: &Finding| {
+        // A credential beats personal data on the same text: `user:pw@host` is a password in
+        // a URL before it is an email address.
         let key = |f: &Finding| {
+            let rule = &rules[f.rule].spec;
             (
-                !rules[f.rule].spec.generic,
+                !rule.generic,
+                !rule.category.is_personal(),
                 f.end - f.start,
                 std::cmp::Reverse(f.rule),
             )

@@ -145,7 +145,11 @@ impl Dlp {
             reasons.dedup();
             let n = reasons.len();
             reasons.truncate(5);
-            let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+            let more = if n > 5 {
+                format!(" and {} more", n - 5)
+            } else {
+                String::new()
+            };
             inspection.block = Some(
                 ApiError::new(
                     ErrorKind::PermissionDenied,
@@ -159,9 +163,11 @@ impl Dlp {
                 .with_code("weir_dlp_blocked"),
             );
             // The ledger keeps the request with every finding masked.
-            let masked = body::splice(body, &acted.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(), |l| {
-                format!("[BLOCKED:{}]", self.detector.rules()[l.rule].id()).into_bytes()
-            });
+            let masked = body::splice(
+                body,
+                &acted.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
+                |l| format!("[BLOCKED:{}]", self.detector.rules()[l.rule].id()).into_bytes(),
+            );
             inspection.recorded = Some(Bytes::from(masked));
             return inspection;
         }
@@ -199,7 +205,12 @@ fn refused(why: &str) -> Inspection {
 /// The client a placeholder belongs to: its credential and declared user, hashed.
 fn scope_of(headers: &HeaderMap) -> Scope {
     let mut h = Sha256::new();
-    for name in ["authorization", "x-api-key", "x-goog-api-key", "x-weir-user"] {
+    for name in [
+        "authorization",
+        "x-api-key",
+        "x-goog-api-key",
+        "x-weir-user",
+    ] {
         h.update(name.as_bytes());
         h.update([0]);
         if let Some(v) = headers.get(name) {

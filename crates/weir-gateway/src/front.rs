@@ -215,7 +215,19 @@ async fn proxy(
     };
     let inspection = shared.dlp.inspect(&parts.headers, &bytes).await;
     if let Some(error) = inspection.block {
-        return blocked(shared, &parts, protocol, rid, &model, peek.stream, &resolved.route, inspection.recorded, inspection.findings, error).await;
+        return blocked(
+            shared,
+            &parts,
+            protocol,
+            rid,
+            &model,
+            peek.stream,
+            &resolved.route,
+            inspection.recorded,
+            inspection.findings,
+            error,
+        )
+        .await;
     }
     let resolved = if inspection.reroute {
         let route = shared.config.dlp.reroute.as_deref().unwrap_or_default();

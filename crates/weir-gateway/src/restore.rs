@@ -159,11 +159,8 @@ impl StreamRestore {
                         template: None,
                     });
                     let emitted = open.pieces.feed(&decoded, &self.originals, context);
-                    open.template = Some((
-                        frame.event.clone(),
-                        value.clone(),
-                        path_keys(doc, &path),
-                    ));
+                    open.template =
+                        Some((frame.event.clone(), value.clone(), path_keys(doc, &path)));
                     if emitted != decoded {
                         let mut enc = Vec::new();
                         json::encode(&emitted, &mut enc);
@@ -171,8 +168,7 @@ impl StreamRestore {
                     }
                 }
                 None => {
-                    if memchr::memmem::find(raw, b"REDACTED").is_none() && !raw.contains(&b'\\')
-                    {
+                    if memchr::memmem::find(raw, b"REDACTED").is_none() && !raw.contains(&b'\\') {
                         continue;
                     }
                     json::decode(raw, &mut decoded, None);
@@ -219,9 +215,15 @@ impl StreamRestore {
             }
             Protocol::OpenAiChat => {
                 let choice = index_at(path, 0)?;
-                let ci = value.pointer(&format!("/choices/{choice}/index"))?.as_u64()?;
+                let ci = value
+                    .pointer(&format!("/choices/{choice}/index"))?
+                    .as_u64()?;
                 match keys.as_slice() {
-                    ["choices", "delta", field @ ("content" | "reasoning_content" | "refusal")] => {
+                    [
+                        "choices",
+                        "delta",
+                        field @ ("content" | "reasoning_content" | "refusal"),
+                    ] => {
                         format!("{ci}/{field}")
                     }
                     ["choices", "delta", "tool_calls", "function", "arguments"] => {
@@ -239,8 +241,14 @@ impl StreamRestore {
                 if keys.as_slice() != ["delta"] || !ty.ends_with(".delta") {
                     return None;
                 }
-                let o = value.get("output_index").and_then(Value::as_u64).unwrap_or(0);
-                let c = value.get("content_index").and_then(Value::as_u64).unwrap_or(0);
+                let o = value
+                    .get("output_index")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let c = value
+                    .get("content_index")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
                 format!("{o}/{c}/{}", ty.trim_end_matches(".delta"))
             }
         };
@@ -283,7 +291,10 @@ impl StreamRestore {
             }
             Protocol::OpenAiResponses => {
                 if ty.ends_with(".done") {
-                    let o = value.get("output_index").and_then(Value::as_u64).unwrap_or(0);
+                    let o = value
+                        .get("output_index")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0);
                     let c = value.get("content_index").and_then(Value::as_u64);
                     match c {
                         Some(c) => format!("{o}/{c}/"),
@@ -425,8 +436,16 @@ mod tests {
     fn originals() -> (Arc<Originals>, String) {
         let mut v = Vault::new([1; 32], Duration::from_secs(60));
         let now = Instant::now();
-        let p = v.placeholder(Scope([0; 16]), "aws-access-key-id", b"AKIAZ3MHQ6T2LZ4RX7PB", now);
-        (v.originals(Scope([0; 16]), now), String::from_utf8(p).unwrap())
+        let p = v.placeholder(
+            Scope([0; 16]),
+            "aws-access-key-id",
+            b"AKIAZ3MHQ6T2LZ4RX7PB",
+            now,
+        );
+        (
+            v.originals(Scope([0; 16]), now),
+            String::from_utf8(p).unwrap(),
+        )
     }
 
     fn anthropic_stream(p: &str, cut: usize) -> Vec<u8> {
@@ -508,7 +527,9 @@ mod tests {
         let restored = restore_json(answer.as_bytes(), &o).unwrap();
         let v: Value = serde_json::from_slice(&restored).unwrap();
         assert_eq!(v.pointer("/choices/0/message/content").unwrap(), "pw a\"b");
-        let args = v.pointer("/choices/0/message/tool_calls/0/function/arguments").unwrap();
+        let args = v
+            .pointer("/choices/0/message/tool_calls/0/function/arguments")
+            .unwrap();
         let args: Value = serde_json::from_str(args.as_str().unwrap()).unwrap();
         assert_eq!(args["pw"], "a\"b");
         assert_eq!(restore_json(b"{\"a\":\"plain\"}", &o), None);
