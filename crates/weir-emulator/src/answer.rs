@@ -1,8 +1,14 @@
 //! A [`Reply`] resolved against a request: ids, model, stop reason and usage fixed, ready for
 //! one protocol's renderer.
 
-use crate::request::Parsed;
+use serde_json::Value;
+
+use crate::request::{Parsed, Protocol};
 use crate::script::{Reply, Usage};
+
+/// Written in a reply's text or tool-call arguments, stands for the text of the request's last
+/// user message: a model repeating what it was told (in arguments, JSON-escaped).
+pub const ECHO: &str = "{echo}";
 
 /// Characters per delta when the reply does not say.
 const DEFAULT_CHUNK_CHARS: usize = 8;
@@ -53,9 +59,18 @@ impl Answer {
                     .clone()
                     .unwrap_or_else(|| crate::ids::alnum(call_prefix, 24)),
                 name: c.name.clone(),
-                arguments: c.arguments.clone(),
+                arguments: if c.arguments.contains(ECHO) {
+                    let said = serde_json::to_string(&last_user_text(request)).unwrap_or_default();
+                    c.arguments.replace(ECHO, &said[1..said.len() - 1])
+                } else {
+                    c.arguments.clone()
+                },
             })
             .collect();
+        let text = reply
+            .text
+            .as_ref()
+            .map(|t| t.replace(ECHO, &last_user_text(request)));
         let thinking_tokens = reply.thinking.as_deref().map_or(0, tokens_for);
         let usage = reply.usage.unwrap_or_else(|| {
             let output_chars = reply.text.as_deref().map_or(0, |t| t.chars().count())
@@ -73,7 +88,7 @@ impl Answer {
         });
         Answer {
             model: reply.model.clone().unwrap_or_else(|| request.model.clone()),
-            text: reply.text.clone(),
+            text,
             thinking: reply.thinking.clone(),
             stop: anthropic_stop(reply.stop.as_deref(), !calls.is_empty()),
             calls,
@@ -172,5 +187,33 @@ mod tests {
         assert_eq!(chunks("abc", 0), vec!["abc"]);
         assert!(chunks("", 3).is_empty());
         assert_eq!(chunks("abcd", 4), vec!["abcd"]);
+    }
+}
+
+/// The text of the request's last user message (its text parts joined), empty when it has none.
+pub fn last_user_text(request: &Parsed) -> String {
+    let body = &request.body;
+    let messages = match request.protocol {
+        Protocol::Anthropic | Protocol::Chat => body.get("messages"),
+        Protocol::Responses => match body.get("input") {
+            Some(Value::String(s)) => return s.clone(),
+            other => other,
+        },
+    };
+    let Some(last) = messages.and_then(Value::as_array).and_then(|m| {
+        m.iter()
+            .rev()
+            .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+    }) else {
+        return String::new();
+    };
+    match last.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
     }
 }
