@@ -145,6 +145,10 @@ impl Gateway {
         env: &(dyn Env + Sync),
         listen: SocketAddr,
     ) -> Result<Gateway, StartError> {
+        // Refuse an exposed listener before anything is created on disk.
+        if !listen.ip().is_loopback() && keys::access_token(&config, env)?.is_none() {
+            return Err(StartError::ExposedWithoutToken(listen));
+        }
         let ledger = open_ledger(&config.ledger, env)?;
         Gateway::with_ledger(config, env, listen, ledger).await
     }
