@@ -36,7 +36,10 @@ pub struct AnchorSet {
 }
 
 /// Haystacks shorter than this are walked in one lane: the setup is not worth it.
-const LANE_MIN: usize = 4096;
+const LANE_MIN: usize = 1024;
+
+/// How many lanes are walked together.
+const LANES: usize = 6;
 
 impl AnchorSet {
     /// Compiles `anchors` (non-empty byte strings; matched ASCII case-insensitively).
@@ -176,35 +179,34 @@ impl AnchorSet {
 
     fn walk_lanes(&self, hay: &[u8], hits: &mut Vec<Hit>) {
         let overlap = self.longest - 1;
-        let part = hay.len() / 4;
+        let part = hay.len() / LANES;
         // Lane k reports ends in [k * part, (k + 1) * part) (the last lane to the end) and starts
         // `overlap` bytes early.
         let begin = |k: usize| (k * part).saturating_sub(if k == 0 { 0 } else { overlap });
-        let end = |k: usize| if k == 3 { hay.len() } else { (k + 1) * part };
-        let lanes: [&[u8]; 4] = std::array::from_fn(|k| &hay[begin(k)..end(k)]);
+        let end = |k: usize| {
+            if k == LANES - 1 {
+                hay.len()
+            } else {
+                (k + 1) * part
+            }
+        };
+        let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &hay[begin(k)..end(k)]);
         let common = lanes.iter().map(|l| l.len()).min().unwrap_or(0);
-        let (l0, l1, l2, l3) = (
-            &lanes[0][..common],
-            &lanes[1][..common],
-            &lanes[2][..common],
-            &lanes[3][..common],
-        );
-        let mut st = [0u32; 4];
+        let cut: [&[u8]; LANES] = std::array::from_fn(|k| &lanes[k][..common]);
+        let mut st = [0u32; LANES];
         let t = &self.trans[..];
         let c = &self.class;
+        let first = self.first_match;
         for i in 0..common {
-            st[0] = t[st[0] as usize + c[l0[i] as usize] as usize];
-            st[1] = t[st[1] as usize + c[l1[i] as usize] as usize];
-            st[2] = t[st[2] as usize + c[l2[i] as usize] as usize];
-            st[3] = t[st[3] as usize + c[l3[i] as usize] as usize];
-            if (st[0] >= self.first_match)
-                | (st[1] >= self.first_match)
-                | (st[2] >= self.first_match)
-                | (st[3] >= self.first_match)
-            {
+            let mut any = false;
+            for k in 0..LANES {
+                st[k] = t[st[k] as usize + c[cut[k][i] as usize] as usize];
+                any |= st[k] >= first;
+            }
+            if any {
                 for (k, &s) in st.iter().enumerate() {
                     let at = begin(k) + i;
-                    if s >= self.first_match && at >= k * part {
+                    if s >= first && at >= k * part {
                         self.report(s, at + 1, hits);
                     }
                 }
@@ -216,7 +218,7 @@ impl AnchorSet {
             for (i, &b) in lane.iter().enumerate().skip(common) {
                 s = t[s as usize + c[b as usize] as usize];
                 let at = begin(k) + i;
-                if s >= self.first_match && at >= k * part {
+                if s >= first && at >= k * part {
                     self.report(s, at + 1, hits);
                 }
             }

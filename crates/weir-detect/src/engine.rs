@@ -7,7 +7,10 @@
 //! the placeholder list and its allow patterns. Overlapping findings are settled in favour of
 //! the specific rule over the generic one, then the longer finding.
 
-use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input};
 
 use crate::allow;
 use crate::anchor::{AnchorSet, Hit};
@@ -16,12 +19,15 @@ use crate::entropy;
 use crate::number;
 use crate::rule::{Category, RuleError, RuleSpec};
 
+/// How many leading bytes of each anchor the stage-one automaton looks for.
+const ANCHOR_PREFIX: usize = 8;
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// What it was written as.
     pub spec: RuleSpec,
-    regex: Regex,
+    regex: meta::Regex,
     group: usize,
     allow: Vec<Regex>,
 }
@@ -69,6 +75,23 @@ pub struct Detector {
     reach: usize,
 }
 
+/// The rule's own pattern, as a meta regex: it can search anchored at the trigger, so a
+/// trigger that does not start a match costs a few bytes of automaton, not a window's worth.
+fn compile_meta(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
+    meta::Regex::builder()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false),
+        )
+        .configure(
+            meta::Regex::config()
+                .nfa_size_limit(Some(4 << 20))
+                .hybrid_cache_capacity(2 << 20),
+        )
+        .build(pattern)
+}
+
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(pattern)
         .unicode(false)
@@ -106,14 +129,18 @@ impl Detector {
             if spec.max_len == 0 {
                 return Err(invalid("max_len must be at least 1"));
             }
-            let regex = compile(&spec.pattern).map_err(|e| RuleError::Pattern {
+            let regex = compile_meta(&spec.pattern).map_err(|e| RuleError::Pattern {
                 id: spec.id.clone(),
                 message: e.to_string(),
             })?;
-            let group = regex
-                .capture_names()
-                .position(|n| n == Some("secret"))
-                .unwrap_or(if regex.captures_len() > 1 { 1 } else { 0 });
+            let names = regex.group_info();
+            let group = names
+                .to_index(regex_automata::PatternID::ZERO, "secret")
+                .unwrap_or(if names.group_len(regex_automata::PatternID::ZERO) > 1 {
+                    1
+                } else {
+                    0
+                });
             let allow = spec
                 .allow
                 .iter()
@@ -125,7 +152,9 @@ impl Detector {
                 })?;
             let index = rules.len();
             for a in &spec.anchors {
-                let key = a.as_bytes().to_ascii_lowercase();
+                // Only an anchor's first bytes go into the DFA (the rule's pattern checks the
+                // rest): a smaller automaton stays in cache.
+                let key = a.as_bytes()[..a.len().min(ANCHOR_PREFIX)].to_ascii_lowercase();
                 let next = anchors.len();
                 let at = *anchor_ids.entry(key.clone()).or_insert(next);
                 if at == next {
@@ -191,19 +220,21 @@ impl Detector {
         for &Hit { end, anchor } in &scratch.hits {
             let start = end - self.anchors.len_of(anchor);
             for &rule in &self.by_anchor[anchor as usize] {
-                self.try_rule(hay, rule, start, end, &mut scratch.locs[rule], &mut found);
+                self.try_rule(hay, rule, start, end, &mut scratch.caps[rule], &mut found);
             }
         }
         if !self.numeric.is_empty() {
             number::numbers(hay, self.min_digits, |n| {
                 for &(rule, lo, hi) in &self.numeric {
                     if (lo..=hi).contains(&n.digits) {
+                        // A number may run on past what a rule matches (two numbers one space
+                        // apart join into one): the match need only take its first digit.
                         self.try_rule(
                             hay,
                             rule,
                             n.start,
-                            n.end,
-                            &mut scratch.locs[rule],
+                            n.start + 1,
+                            &mut scratch.caps[rule],
                             &mut found,
                         );
                     }
@@ -222,7 +253,7 @@ impl Detector {
         index: usize,
         start: usize,
         end: usize,
-        locs: &mut CaptureLocations,
+        caps: &mut Captures,
         found: &mut Vec<Finding>,
     ) {
         let rule = &self.rules[index];
@@ -231,26 +262,37 @@ impl Detector {
             .len()
             .min(from + rule.spec.before + rule.spec.max_len)
             .max(end);
-        let window = &hay[..limit];
+        // A rule whose match starts at its trigger is searched anchored there: most triggers
+        // start no match, and an anchored search gives up within a few bytes.
+        let anchored = rule.spec.before == 0;
         let mut at = from;
         while at <= start {
-            let Some(m) = rule.regex.captures_read_at(locs, window, at) else {
+            let input = Input::new(hay).range(at..limit).anchored(if anchored {
+                Anchored::Yes
+            } else {
+                Anchored::No
+            });
+            rule.regex.search_captures(&input, caps);
+            let Some(m) = caps.get_match() else {
                 return;
             };
             if m.start() > start {
                 return;
             }
             if m.end() >= end {
-                if let Some((s, e)) = locs.get(rule.group) {
-                    if self.accepts(rule, &hay[s..e]) {
+                if let Some(g) = caps.get_group(rule.group) {
+                    if self.accepts(rule, &hay[g.start..g.end]) {
                         found.push(Finding {
-                            start: s,
-                            end: e,
+                            start: g.start,
+                            end: g.end,
                             rule: index,
                         });
                         return;
                     }
                 }
+            }
+            if anchored {
+                return;
             }
             at = m.start() + 1;
         }
@@ -282,7 +324,7 @@ impl Detector {
 #[derive(Debug)]
 pub struct Scratch {
     hits: Vec<Hit>,
-    locs: Vec<CaptureLocations>,
+    caps: Vec<Captures>,
 }
 
 impl Scratch {
@@ -290,10 +332,10 @@ impl Scratch {
     pub fn new(detector: &Detector) -> Scratch {
         Scratch {
             hits: Vec::new(),
-            locs: detector
+            caps: detector
                 .rules
                 .iter()
-                .map(|r| r.regex.capture_locations())
+                .map(|r| r.regex.create_captures())
                 .collect(),
         }
     }
