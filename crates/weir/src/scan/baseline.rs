@@ -43,7 +43,10 @@ pub fn parse(text: &str) -> Result<HashSet<String>, String> {
                     continue;
                 }
                 let value: Value = serde_json::from_str(line).map_err(|_| {
-                    format!("it is not JSON ({whole}) nor JSON Lines (line {}: not JSON)", n + 1)
+                    format!(
+                        "it is not JSON ({whole}) nor JSON Lines (line {}: not JSON)",
+                        n + 1
+                    )
                 })?;
                 collect(&value, &mut out);
             }

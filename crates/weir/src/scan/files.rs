@@ -38,7 +38,10 @@ pub fn scan_paths(paths: &[PathBuf], no_ignore: bool, ctx: &Context) -> Vec<Repo
                         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                         let reported = scan_file(entry.path(), size, ctx, &mut scratch);
                         if !reported.is_empty() {
-                            found.lock().expect("no scan thread panics").extend(reported);
+                            found
+                                .lock()
+                                .expect("no scan thread panics")
+                                .extend(reported);
                         }
                     }
                 }

@@ -148,7 +148,9 @@ pub fn history(repo: &Path) -> anyhow::Result<History> {
     let errors = errors.join().unwrap_or_default();
     if !status.success() {
         // A repository without commits has no history: nothing to scan.
-        if errors.contains("does not have any commits") || history.commits.is_empty() && errors.trim().is_empty() {
+        if errors.contains("does not have any commits")
+            || history.commits.is_empty() && errors.trim().is_empty()
+        {
             return Ok(History::default());
         }
         bail!(
@@ -163,7 +165,11 @@ pub fn history(repo: &Path) -> anyhow::Result<History> {
 
 /// Scans every blob of `history`: one thread streams them from `git cat-file --batch`, the
 /// others scan.
-pub fn scan_history(repo: &Path, history: &History, ctx: &Context) -> anyhow::Result<Vec<Reported>> {
+pub fn scan_history(
+    repo: &Path,
+    history: &History,
+    ctx: &Context,
+) -> anyhow::Result<Vec<Reported>> {
     if history.blobs.is_empty() {
         return Ok(Vec::new());
     }
@@ -200,7 +206,10 @@ pub fn scan_history(repo: &Path, history: &History, ctx: &Context) -> anyhow::Re
                     let commit = &history.commits[blob.commit];
                     let reported = ctx.scan_blob(&data, &blob.path, Some(commit), &mut scratch);
                     if !reported.is_empty() {
-                        found.lock().expect("no scan thread panics").extend(reported);
+                        found
+                            .lock()
+                            .expect("no scan thread panics")
+                            .extend(reported);
                     }
                 }
             });
@@ -213,12 +222,18 @@ pub fn scan_history(repo: &Path, history: &History, ctx: &Context) -> anyhow::Re
         // Unblock the writer: git stops, its stdin closes.
         let _ = child.kill();
     }
-    let wrote = writer.join().map_err(|_| anyhow!("the git writer thread panicked"))?;
+    let wrote = writer
+        .join()
+        .map_err(|_| anyhow!("the git writer thread panicked"))?;
     let status = child.wait()?;
     read.with_context(|| format!("cannot read file contents from git in {}", repo.display()))?;
     wrote.context("cannot send object ids to git cat-file")?;
     if !status.success() {
-        bail!("git cat-file failed in {}: check the repository with `git -C {} fsck`", repo.display(), repo.display());
+        bail!(
+            "git cat-file failed in {}: check the repository with `git -C {} fsck`",
+            repo.display(),
+            repo.display()
+        );
     }
     Ok(found.into_inner().expect("no scan thread panics"))
 }
@@ -286,7 +301,11 @@ mod tests {
         };
         assert_eq!(
             history.blobs,
-            [blob(&a, 0, "x y.txt"), blob(&b, 0, "é.txt"), blob(&c, 1, "x y.txt")]
+            [
+                blob(&a, 0, "x y.txt"),
+                blob(&b, 0, "é.txt"),
+                blob(&c, 1, "x y.txt")
+            ]
         );
     }
 

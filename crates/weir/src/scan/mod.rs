@@ -179,8 +179,9 @@ enum Scanned {
 }
 
 fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let detector = weir_detect::builtin::detector(Vec::new())
-        .map_err(|e| anyhow!("the built-in rules do not compile ({e}): this is a bug in weir, please report it"))?;
+    let detector = weir_detect::builtin::detector(Vec::new()).map_err(|e| {
+        anyhow!("the built-in rules do not compile ({e}): this is a bug in weir, please report it")
+    })?;
     let known = match &args.baseline {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -270,7 +271,17 @@ fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
         if !args.quiet {
-            eprintln!("weir: {}", summary(&stats, &scanned, findings.len(), 0, elapsed, args.max_file_size));
+            eprintln!(
+                "weir: {}",
+                summary(
+                    &stats,
+                    &scanned,
+                    findings.len(),
+                    0,
+                    elapsed,
+                    args.max_file_size
+                )
+            );
             eprintln!(
                 "weir: wrote {} fingerprint(s) to {}; scan with --baseline {} to report only new findings",
                 findings.len(),
@@ -291,7 +302,14 @@ fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         eprintln!(
             "weir: {}",
-            summary(&stats, &scanned, findings.len(), in_baseline, elapsed, args.max_file_size)
+            summary(
+                &stats,
+                &scanned,
+                findings.len(),
+                in_baseline,
+                elapsed,
+                args.max_file_size
+            )
         );
     }
     Ok(if findings.is_empty() {
@@ -306,7 +324,11 @@ fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn write_findings(args: &ScanArgs, detector: &Detector, findings: &[Reported]) -> anyhow::Result<()> {
+fn write_findings(
+    args: &ScanArgs,
+    detector: &Detector,
+    findings: &[Reported],
+) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -345,7 +367,10 @@ fn summary(
     let what = match scanned {
         Scanned::Files => format!("{} file(s)", get(&stats.files)),
         Scanned::History { commits } => {
-            format!("{} file version(s) from {commits} commit(s)", get(&stats.files))
+            format!(
+                "{} file version(s) from {commits} commit(s)",
+                get(&stats.files)
+            )
         }
     };
     let mut line = format!(

@@ -29,15 +29,22 @@ impl Progress {
             "{{spinner}} scanning: {{pos}} {unit}, {{scanned}} ({{rate}}), {{elapsed}}"
         ))
         .expect("the progress template is valid")
-        .with_key("scanned", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = w.write_str(&human_bytes(counted.load(Ordering::Relaxed)));
-        })
-        .with_key("rate", move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let secs = state.elapsed().as_secs_f64().max(0.001);
-            let per_sec = rate.load(Ordering::Relaxed) as f64 / secs;
-            let _ = write!(w, "{}/s", human_bytes(per_sec as u64));
-        });
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(style);
+        .with_key(
+            "scanned",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&human_bytes(counted.load(Ordering::Relaxed)));
+            },
+        )
+        .with_key(
+            "rate",
+            move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let secs = state.elapsed().as_secs_f64().max(0.001);
+                let per_sec = rate.load(Ordering::Relaxed) as f64 / secs;
+                let _ = write!(w, "{}/s", human_bytes(per_sec as u64));
+            },
+        );
+        let bar =
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(style);
         bar.enable_steady_tick(Duration::from_millis(120));
         Progress {
             bar: Some(bar),

@@ -95,10 +95,7 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     hash.update(rule_id.as_bytes());
     hash.update(b":");
     hash.update(secret);
-    hash.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The marker that allows a finding on its line.
@@ -160,7 +157,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .unwrap_or(s.len());
     let (number, unit) = s.split_at(digits);
     let number: f64 = number.parse().map_err(|_| {
-        format!("`{s}` is not a size: write a number of bytes, optionally with a unit (10MiB, 500k)")
+        format!(
+            "`{s}` is not a size: write a number of bytes, optionally with a unit (10MiB, 500k)"
+        )
     })?;
     let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -205,7 +204,10 @@ mod tests {
         // "x" is after "sé = " (6 bytes, 5 characters).
         let x = hay.iter().position(|&b| b == b'x').unwrap();
         assert_eq!(index.locate(hay, x), Position { line: 2, column: 6 });
-        assert_eq!(index.locate(hay, hay.len() - 1), Position { line: 3, column: 4 });
+        assert_eq!(
+            index.locate(hay, hay.len() - 1),
+            Position { line: 3, column: 4 }
+        );
         assert_eq!(index.line(hay, 2), "sé = x".as_bytes());
         assert_eq!(index.line(hay, 3), b"last");
         assert_eq!(index.line(hay, 1), b"first");
@@ -233,7 +235,10 @@ mod tests {
             mask(b"-----BEGIN KEY-----\nabc\n---END"),
             format!("----{}ND", "*".repeat(MAX_STARS))
         );
-        assert_eq!(mask(b"ab\ncdefghijklmnopqrstuvwxyz"), "ab?c*********************yz");
+        assert_eq!(
+            mask(b"ab\ncdefghijklmnopqrstuvwxyz"),
+            "ab?c*********************yz"
+        );
     }
 
     #[test]
@@ -242,7 +247,10 @@ mod tests {
             let secret: Vec<u8> = (0..n).map(|i| b'A' + (i % 26) as u8).collect();
             let masked = mask(&secret);
             let visible = masked.chars().filter(|&c| c != '*').count();
-            assert!(visible <= 6 && (n < 8 || visible < n / 2 + 1), "{n}: {masked}");
+            assert!(
+                visible <= 6 && (n < 8 || visible < n / 2 + 1),
+                "{n}: {masked}"
+            );
         }
     }
 
@@ -267,8 +275,16 @@ mod tests {
 
     #[test]
     fn a_bare_allow_covers_every_rule() {
-        assert!(allowed(b"key = 'AKIA...'  # weir:allow", "aws-access-key-id", known));
-        assert!(allowed(b"x // weir:allow: test fixture", "github-pat", known));
+        assert!(allowed(
+            b"key = 'AKIA...'  # weir:allow",
+            "aws-access-key-id",
+            known
+        ));
+        assert!(allowed(
+            b"x // weir:allow: test fixture",
+            "github-pat",
+            known
+        ));
         assert!(allowed(b"x /* weir:allow */", "github-pat", known));
         assert!(allowed(b"<!-- weir:allow -->", "github-pat", known));
         assert!(!allowed(b"key = 'AKIA...'", "aws-access-key-id", known));
@@ -287,7 +303,11 @@ mod tests {
         let two = b"x # weir:allow github-pat weir:allow aws-access-key-id";
         assert!(allowed(two, "aws-access-key-id", known));
         // Not a rule id: an explanation.
-        assert!(allowed(b"# weir:allow because-fixture", "github-pat", known));
+        assert!(allowed(
+            b"# weir:allow because-fixture",
+            "github-pat",
+            known
+        ));
     }
 
     #[test]
