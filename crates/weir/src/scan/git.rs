@@ -122,7 +122,7 @@ pub fn history(repo: &Path) -> anyhow::Result<History> {
             "--all",
             "--reverse",
             "--topo-order",
-            "--diff-merges=separate",
+            "-m",
             "--raw",
             "-z",
             "--no-abbrev",
