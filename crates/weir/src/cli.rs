@@ -64,6 +64,10 @@ pub enum Command {
     /// and the signed checkpoints.
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Find secrets (API keys, tokens, private keys, passwords) and personal data in files,
+    /// directories, standard input or a git repository's whole history.
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
 }
 
 const LOG_HELP: &str = "\
@@ -122,6 +126,41 @@ Format (one JSON object per line):
 leaf = SHA-256(0x00 || body), hash(n) = SHA-256(0x01 || hash(n-1) || leaf(n)), hash(0) = zeros.
 The export is streamed: it never holds the ledger in memory.";
 
+const SCAN_HELP: &str = "\
+What is scanned:
+  PATH...          files, and directories recursively; .gitignore, .ignore, .git/info/exclude and
+                   the global git excludes are respected (--no-ignore scans everything). Hidden
+                   files such as .env are scanned; .git directories are not (use --git).
+                   Binary files (a NUL byte in the first 8 KiB) and files over --max-file-size
+                   are skipped, and counted in the summary.
+  -                standard input. With no PATH, standard input when something is piped into
+                   it, else the current directory.
+  --git [REPO]     every file version reachable from any branch or tag of REPO (default: .),
+                   each distinct content once, reported at the commit and path that first
+                   introduced it: secrets that were deleted since are still found.
+
+Examples:
+  weir scan .                                   # this directory
+  weir scan src config/.env                     # some files and directories
+  git diff --cached | weir scan                 # what is about to be committed
+  weir scan --git                               # this repository's whole history
+  weir scan --format sarif . > weir.sarif       # for code-scanning dashboards
+  weir scan --write-baseline .weir-baseline.json .    # accept what is there today...
+  weir scan --baseline .weir-baseline.json .          # ...and report only new findings
+
+Output (stdout): text lines `path:line:col  rule-id  Rule name  preview`; --format json writes
+JSON Lines, one object per finding: path, line, column, rule_id, rule_name, category,
+fingerprint, preview, and commit with --git; --format sarif writes one SARIF 2.1.0 log.
+Secrets are never printed: the preview shows at most the first 4 and last 2 characters, and the
+fingerprint is the hex SHA-256 of `RULE-ID:SECRET`. A summary goes to stderr.
+
+Not reported: findings on a line containing `weir:allow` (`# weir:allow`, `// weir:allow`), or
+`weir:allow RULE-ID[,RULE-ID...]` for only those rules; and findings whose fingerprint is in the
+--baseline file.
+
+Exit code: 0 nothing found, 1 findings reported, 2 the scan could not be done (a path that does
+not exist, a directory that is not a git repository, an unreadable baseline).";
+
 const VERIFY_HELP: &str = "\
 Examples:
   weir verify                                     # the configured ledger
@@ -138,6 +177,57 @@ them somewhere the database's owner cannot write.
 
 Exit code: 0 verified, 1 problems found (the first bad entry is named), 2 the ledger could not be
 read.";
+
+/// `weir scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan, `-` for standard input (default: standard input when
+    /// piped, else the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Scan the history of this git repository (default: the current directory) instead of
+    /// files: every distinct file content reachable from any ref.
+    #[arg(
+        long,
+        value_name = "REPO",
+        num_args = 0..=1,
+        default_missing_value = ".",
+        conflicts_with = "paths"
+    )]
+    pub git: Option<PathBuf>,
+    /// Output format: text lines for people, JSON Lines (one finding per line), or SARIF 2.1.0.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Do not report findings whose fingerprint is in this file (written by
+    /// --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of every current finding to this file (JSON, no secrets) and exit
+    /// 0 without reporting them.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Skip files (and, with --git, file versions) larger than this (bytes, or with a unit:
+    /// 500k, 10MiB, 1G).
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = crate::scan::text::parse_size)]
+    pub max_file_size: u64,
+    /// Scan files that .gitignore, .ignore and git excludes would skip.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// No summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Output of `weir scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanFormat {
+    /// `path:line:col  rule-id  Rule name  preview`, one finding per line.
+    Text,
+    /// JSON Lines: one object per finding.
+    Json,
+    /// One SARIF 2.1.0 log (for code-scanning tools).
+    Sarif,
+}
 
 /// Options shared by commands that load the configuration.
 #[derive(Debug, Args, Clone)]

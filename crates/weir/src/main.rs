@@ -5,6 +5,7 @@ mod cli;
 mod config_file;
 mod ledger;
 mod run;
+mod scan;
 mod serve;
 
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ fn main() -> ExitCode {
         cli::Command::Report(args) => return finish(ledger::report::report(args)),
         cli::Command::Export(args) => return finish(ledger::export::export(args)),
         cli::Command::Verify(args) => return finish(ledger::verify::verify(args)),
+        // Scanning is synchronous and parallel on its own threads.
+        cli::Command::Scan(args) => return scan::main(args),
         other => other,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -40,7 +43,8 @@ fn main() -> ExitCode {
             cli::Command::Log(_)
             | cli::Command::Report(_)
             | cli::Command::Export(_)
-            | cli::Command::Verify(_) => unreachable!("handled above"),
+            | cli::Command::Verify(_)
+            | cli::Command::Scan(_) => unreachable!("handled above"),
         }
     });
     finish(result)
