@@ -77,7 +77,7 @@ pub struct Detector {
 
 /// The rule's own pattern, as a meta regex: it can search anchored at the trigger, so a
 /// trigger that does not start a match costs a few bytes of automaton, not a window's worth.
-fn compile_meta(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
+fn compile_meta(pattern: &str) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .syntax(
             regex_automata::util::syntax::Config::new()
@@ -90,6 +90,7 @@ fn compile_meta(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
                 .hybrid_cache_capacity(2 << 20),
         )
         .build(pattern)
+        .map_err(|e| e.to_string())
 }
 
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {

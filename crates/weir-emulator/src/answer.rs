@@ -176,20 +176,6 @@ pub fn chunks(s: &str, size: usize) -> Vec<&str> {
     pieces
 }
 
-#[cfg(test)]
-mod tests {
-    use super::chunks;
-
-    #[test]
-    fn chunks_by_characters() {
-        assert_eq!(chunks("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(chunks("héllo wörld", 3), vec!["hél", "lo ", "wör", "ld"]);
-        assert_eq!(chunks("abc", 0), vec!["abc"]);
-        assert!(chunks("", 3).is_empty());
-        assert_eq!(chunks("abcd", 4), vec!["abcd"]);
-    }
-}
-
 /// The text of the request's last user message (its text parts joined), empty when it has none.
 pub fn last_user_text(request: &Parsed) -> String {
     let body = &request.body;
@@ -215,5 +201,19 @@ pub fn last_user_text(request: &Parsed) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunks;
+
+    #[test]
+    fn chunks_by_characters() {
+        assert_eq!(chunks("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(chunks("héllo wörld", 3), vec!["hél", "lo ", "wör", "ld"]);
+        assert_eq!(chunks("abc", 0), vec!["abc"]);
+        assert!(chunks("", 3).is_empty());
+        assert_eq!(chunks("abcd", 4), vec!["abcd"]);
     }
 }

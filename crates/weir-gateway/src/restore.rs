@@ -187,7 +187,7 @@ impl StreamRestore {
             let text = String::from_utf8_lossy(&new);
             out.extend_from_slice(&sse::encode(frame.event.as_deref(), &text));
         }
-        // A Responses stream's final events end every channel.
+        // After message_stop nothing more belongs to this message.
         if self.protocol == Protocol::Anthropic
             && value.get("type").and_then(Value::as_str) == Some("message_stop")
         {
@@ -398,9 +398,6 @@ fn set_delta(protocol: Protocol, value: &mut Value, text: String) -> bool {
         Protocol::OpenAiResponses => match value.as_object_mut() {
             Some(o) if o.contains_key("delta") => {
                 o.insert("delta".into(), Value::String(text));
-                if let Some(n) = o.get("sequence_number").and_then(Value::as_u64) {
-                    o.insert("sequence_number".into(), Value::from(n));
-                }
                 true
             }
             _ => false,
@@ -469,7 +466,7 @@ mod tests {
             delta(" ok"),
             "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n".to_owned(),
             tool("{\"k\": \""),
-            tool(&format!("{a}")),
+            tool(a),
             tool(&format!("{b}\"}}")),
             "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n".to_owned(),
             "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n".to_owned(),
