@@ -16,6 +16,7 @@ pub mod engine;
 pub mod entropy;
 pub mod json;
 pub mod number;
+pub mod paths;
 pub mod rule;
 pub mod vault;
 

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use weir_config::{Action, DlpSettings};
 use weir_detect::body::{self, Located, Memo};
 use weir_detect::vault::{Originals, Scope, Vault};
-use weir_detect::{Detector, RuleError};
+use weir_detect::{Category, Detector, RuleError};
 use weir_protocol::{ApiError, ErrorKind};
 
 /// Bodies larger than this are scanned off the async workers.
@@ -108,17 +108,29 @@ impl Dlp {
             Ok((found, _cost)) => found,
             Err(e) => return refused(&format!("the request body could not be scanned ({e})")),
         };
+        let mut hits: Vec<Hit> = found
+            .into_iter()
+            .map(|l| {
+                let rule = &self.detector.rules()[l.rule];
+                Hit {
+                    id: rule.id().to_owned(),
+                    name: rule.name().to_owned(),
+                    category: rule.category(),
+                    located: l,
+                }
+            })
+            .collect();
+        hits.extend(self.sensitive_files(body));
         let mut inspection = Inspection::default();
-        let mut acted: Vec<(Located, Action)> = Vec::new();
-        for l in found {
-            let rule = &self.detector.rules()[l.rule];
-            let Some(action) = self.settings.action(rule.id(), rule.category()) else {
+        let mut acted: Vec<(Hit, Action)> = Vec::new();
+        for hit in hits {
+            let Some(action) = self.settings.action(&hit.id, hit.category) else {
                 continue;
             };
             inspection.findings.push(weir_ledger::Finding {
-                rule: rule.id().to_owned(),
-                category: rule.category().as_str().to_owned(),
-                location: l.path.clone(),
+                rule: hit.id.clone(),
+                category: hit.category.as_str().to_owned(),
+                location: hit.located.path.clone(),
                 action: match action {
                     Action::Allow => "reported",
                     Action::Redact => "redacted",
@@ -127,20 +139,20 @@ impl Dlp {
                 }
                 .to_owned(),
             });
-            acted.push((l, action));
+            acted.push((hit, action));
         }
         if acted.is_empty() {
             return inspection;
         }
-        let blocked: Vec<&(Located, Action)> =
-            acted.iter().filter(|(_, a)| *a == Action::Block).collect();
+        let blocked: Vec<&Hit> = acted
+            .iter()
+            .filter(|(_, a)| *a == Action::Block)
+            .map(|(h, _)| h)
+            .collect();
         if !blocked.is_empty() {
             let mut reasons: Vec<String> = blocked
                 .iter()
-                .map(|(l, _)| {
-                    let rule = &self.detector.rules()[l.rule];
-                    format!("{} (rule {}) in {}", rule.name(), rule.id(), l.path)
-                })
+                .map(|h| format!("{} (rule {}) in {}", h.name, h.id, h.located.path))
                 .collect();
             reasons.dedup();
             let n = reasons.len();
@@ -163,25 +175,37 @@ impl Dlp {
                 .with_code("weir_dlp_blocked"),
             );
             // The ledger keeps the request with every finding masked.
-            let masked = body::splice(
-                body,
-                &acted.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
-                |l| format!("[BLOCKED:{}]", self.detector.rules()[l.rule].id()).into_bytes(),
-            );
+            let all: Vec<Located> = settle(acted.iter().map(|(h, _)| h.located.clone()).collect());
+            let ids: Vec<(std::ops::Range<usize>, String)> = acted
+                .iter()
+                .map(|(h, _)| (h.located.raw.clone(), h.id.clone()))
+                .collect();
+            let masked = body::splice(body, &all, |l| {
+                let id = ids
+                    .iter()
+                    .find(|(r, _)| *r == l.raw)
+                    .map_or("", |(_, id)| id.as_str());
+                format!("[BLOCKED:{id}]").into_bytes()
+            });
             inspection.recorded = Some(Bytes::from(masked));
             return inspection;
         }
         inspection.reroute = acted.iter().any(|(_, a)| *a == Action::Reroute);
-        let to_redact: Vec<Located> = acted
+        let to_redact: Vec<(Located, String)> = acted
             .iter()
             .filter(|(_, a)| *a == Action::Redact)
-            .map(|(l, _)| l.clone())
+            .map(|(h, _)| (h.located.clone(), h.id.clone()))
             .collect();
         if !to_redact.is_empty() {
             let now = Instant::now();
             let mut vault = self.vault.lock().unwrap_or_else(|e| e.into_inner());
-            let redacted = body::splice(body, &to_redact, |l| {
-                vault.placeholder(scope, self.detector.rules()[l.rule].id(), &l.secret, now)
+            let spans = settle(to_redact.iter().map(|(l, _)| l.clone()).collect());
+            let redacted = body::splice(body, &spans, |l| {
+                let id = to_redact
+                    .iter()
+                    .find(|(r, _)| r.raw == l.raw)
+                    .map_or("redacted", |(_, id)| id.as_str());
+                vault.placeholder(scope, id, &l.secret, now)
             });
             inspection.originals = Some(vault.originals(scope, now));
             let redacted = Bytes::from(redacted);
@@ -190,6 +214,64 @@ impl Dlp {
         }
         inspection
     }
+
+    /// Tool results that carry a file the `paths` list names, each as one finding covering the
+    /// result's text.
+    fn sensitive_files(&self, body: &[u8]) -> Vec<Hit> {
+        let results = weir_detect::paths::sensitive_results(body, &self.settings.paths);
+        if results.is_empty() {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        let mut decoded = Vec::new();
+        let _ = weir_detect::json::strings(body, |path, range| {
+            let rendered = weir_detect::json::render(body, path);
+            let Some(r) = results.iter().find(|r| {
+                rendered == r.location
+                    || (rendered.starts_with(&r.location)
+                        && rendered[r.location.len()..].starts_with('[')
+                        && rendered.ends_with(".text"))
+            }) else {
+                return;
+            };
+            weir_detect::json::decode(&body[range.clone()], &mut decoded, None);
+            hits.push(Hit {
+                id: "sensitive-file".to_owned(),
+                name: format!("The content of {}", r.file),
+                category: Category::Path,
+                located: Located {
+                    rule: usize::MAX,
+                    path: rendered,
+                    raw: range,
+                    secret: decoded.clone(),
+                },
+            });
+        });
+        hits
+    }
+}
+
+/// A finding with what policy needs to know of its rule.
+#[derive(Debug, Clone)]
+struct Hit {
+    id: String,
+    name: String,
+    category: Category,
+    located: Located,
+}
+
+/// Spans to splice, without overlaps: a finding inside a larger one (a key inside a redacted
+/// file) goes with the larger one.
+fn settle(mut spans: Vec<Located>) -> Vec<Located> {
+    spans.sort_by_key(|l| (l.raw.start, std::cmp::Reverse(l.raw.end)));
+    let mut out: Vec<Located> = Vec::with_capacity(spans.len());
+    for l in spans {
+        match out.last() {
+            Some(last) if l.raw.start < last.raw.end => {}
+            _ => out.push(l),
+        }
+    }
+    out
 }
 
 fn refused(why: &str) -> Inspection {

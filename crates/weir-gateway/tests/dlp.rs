@@ -382,3 +382,41 @@ async fn reroute_sends_the_request_to_the_named_route_and_allow_only_records() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_content_of_a_sensitive_file_is_held_back_whatever_it_looks_like() {
+    let (emu, weir) = setup("anthropic", Reply::text("ok")).await;
+    // Nothing in the file looks like a credential; what marks it is the file it came from.
+    let content = "DB_HOST=10.1.2.3\nFEATURE_FLAGS=beta,canary\nREGION=ap-southeast-1\n";
+    let body = serde_json::json!({"model": "m", "max_tokens": 50, "messages": [
+        {"role": "user", "content": "check my config"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_9", "name": "Read",
+            "input": {"file_path": "/srv/app/.env"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": content}]},
+    ]});
+    let resp = post(&weir, "/v1/messages", &body).await;
+    assert_eq!(resp.status(), 200);
+    let sent = String::from_utf8(emu.requests()[0].body.to_vec()).unwrap();
+    assert!(!sent.contains("FEATURE_FLAGS"), "{sent}");
+    assert!(sent.contains("[REDACTED:sensitive-file:"), "{sent}");
+    assert!(sent.contains("/srv/app/.env"), "the call itself is kept");
+
+    // Blocking instead names the file and where its content is.
+    let emu2 = Emulator::start(Script::new()).await.unwrap();
+    let toml = format!(
+        "{BASE}[dlp.actions]\npath = \"block\"\n\n{}{}",
+        vendor("v", "anthropic", &emu2),
+        route(&["m"], &["v"])
+    );
+    let weir2 = Weir::start(&toml).await;
+    let resp = post(&weir2, "/v1/messages", &body).await;
+    assert_eq!(resp.status(), 403);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(".env") && message.contains("messages[2].content[0].content"),
+        "{message}"
+    );
+    assert!(!message.contains("FEATURE_FLAGS"));
+    assert!(emu2.requests().is_empty());
+}
