@@ -951,3 +951,70 @@ fn error_display_format() {
             .starts_with("/etc/weir/weir.toml:1:1: unknown field `x`")
     );
 }
+
+#[test]
+fn dlp_defaults_redact_every_category() {
+    let c = ok("");
+    assert!(c.dlp.enabled);
+    assert_eq!(
+        c.dlp
+            .action("aws-access-key-id", weir_detect::Category::Secret),
+        Some(weir_config::Action::Redact)
+    );
+    assert!(c.dlp.paths.iter().any(|p| p == ".env"));
+}
+
+#[test]
+fn dlp_actions_rules_and_custom_rules() {
+    let c = ok(concat!(
+        "[dlp]\nvault_ttl = \"30m\"\n",
+        "[dlp.actions]\nemail = \"allow\"\nsecret = \"block\"\n",
+        "[dlp.rules]\ngeneric-password-assignment = \"off\"\nstripe-secret-key = \"redact\"\n",
+        "[[dlp.custom]]\nid = \"falcon\"\nterms = [\"Project Falcon\"]\naction = \"block\"\n",
+    ));
+    use weir_config::Action;
+    use weir_detect::Category;
+    assert_eq!(
+        c.dlp.action("email-address", Category::Email),
+        Some(Action::Allow)
+    );
+    assert_eq!(
+        c.dlp.action("github-pat", Category::Secret),
+        Some(Action::Block)
+    );
+    assert_eq!(
+        c.dlp.action("stripe-secret-key", Category::Secret),
+        Some(Action::Redact)
+    );
+    assert_eq!(
+        c.dlp
+            .action("generic-password-assignment", Category::Password),
+        None
+    );
+    assert_eq!(
+        c.dlp.action("falcon", Category::Organisation),
+        Some(Action::Block)
+    );
+    assert_eq!(c.dlp.vault_ttl, Duration::from_secs(1800));
+    let d = weir_detect::Detector::new(c.dlp.custom.clone()).unwrap();
+    let found = d.scan(b"status of project falcon rollout");
+    assert_eq!(found.len(), 1);
+    assert_eq!(d.rules()[found[0].rule].id(), "falcon");
+    assert!(d.scan(b"falconry").is_empty());
+}
+
+#[test]
+fn dlp_mistakes_are_reported_with_lines() {
+    let e = errors(concat!(
+        "[dlp.actions]\nsecrets = \"redact\"\nemail = \"hide\"\n",
+        "[[dlp.custom]]\nid = \"host\"\npattern = \"corp[\"\nanchors = [\"corp\"]\n",
+        "[[dlp.custom]]\nid = \"nothing\"\n",
+    ))
+    .to_string();
+    assert!(e.contains("unknown category `secrets`"), "{e}");
+    assert!(e.contains("dlp.actions.email must be"), "{e}");
+    assert!(e.contains("rule `host`: pattern does not compile"), "{e}");
+    assert!(e.contains("give either `terms`"), "{e}");
+    let e = errors("[dlp]\nreroute = \"nowhere\"\n").to_string();
+    assert!(e.contains("no [[routes]] entry has that name"), "{e}");
+}
