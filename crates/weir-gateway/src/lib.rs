@@ -175,6 +175,14 @@ impl Gateway {
         }
         let router = Router::new(&config);
         let dlp = std::sync::Arc::new(dlp::Dlp::new(config.dlp.clone())?);
+        if dlp.enabled() {
+            tracing::info!(
+                rules = dlp.rules(),
+                "requests are scanned for secrets and personal data ([dlp] in weir.toml sets what happens to them)"
+            );
+        } else {
+            tracing::warn!("[dlp] enabled = false: requests leave unscanned");
+        }
         let guard = Guard {
             check_host: loopback,
             allowed_hosts: config.allowed_hosts.clone(),

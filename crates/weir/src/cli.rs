@@ -181,6 +181,10 @@ read.";
 /// `weir scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    /// Configuration file: its [dlp.rules] switch rules off and its [[dlp.custom]] rules are
+    /// added.
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Files and directories to scan, `-` for standard input (default: standard input when
     /// piped, else the current directory).
     #[arg(value_name = "PATH")]

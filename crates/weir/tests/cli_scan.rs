@@ -141,6 +141,7 @@ fn scan_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         // A temporary directory inside some repository is still not one.
         .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir))
         .env_remove("GIT_DIR")
+        .env_remove("WEIR_CONFIG")
         .env_remove("NO_COLOR")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -634,4 +635,34 @@ fn help_teaches_what_is_scanned_and_the_exit_codes() {
     ] {
         assert!(help.contains(needle), "help lacks {needle}: {help}");
     }
+}
+
+#[test]
+fn the_configured_rules_apply_custom_terms_found_and_rules_switched_off() {
+    let dir = TempDir::new("configured");
+    dir.write(
+        "weir.toml",
+        "[dlp.rules]\npem-private-key = \"off\"\n\n[[dlp.custom]]\nid = \"falcon\"\nname = \"Project Falcon\"\nterms = [\"Project Falcon\"]\n",
+    );
+    dir.write(
+        "notes.md",
+        &format!("Status of project falcon.\n{}\n", pem_key()),
+    );
+    let out = scan(&dir, &["notes.md"]);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    let reported = |out: &Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(reported(&out), vec!["falcon".to_owned()]);
+    // The same file with an empty configuration: the key is found, the term is not.
+    let out = scan(&dir, &["--config", "/dev/null", "notes.md"]);
+    assert_eq!(
+        reported(&out),
+        vec!["pem-private-key".to_owned()],
+        "{}",
+        stdout(&out)
+    );
 }

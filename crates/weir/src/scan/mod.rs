@@ -179,9 +179,16 @@ enum Scanned {
 }
 
 fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let detector = weir_detect::builtin::detector(Vec::new()).map_err(|e| {
-        anyhow!("the built-in rules do not compile ({e}): this is a bug in weir, please report it")
+    // The same rules the gateway runs: built-in ones not switched off in [dlp.rules], and the
+    // organisation's own from [[dlp.custom]].
+    let (config, origin) = crate::config_file::load(args.config.config.as_deref())?;
+    let mut specs = weir_detect::builtin::specs().map_err(|e| {
+        anyhow!("the built-in rules do not load ({e}): this is a bug in weir, please report it")
     })?;
+    specs.retain(|r| config.dlp.rules.get(&r.id) != Some(&None));
+    specs.extend(config.dlp.custom.clone());
+    let detector = weir_detect::Detector::new(specs)
+        .map_err(|e| anyhow!("cannot use the rules of {origin}: {e}"))?;
     let known = match &args.baseline {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
