@@ -646,7 +646,7 @@ fn the_configured_rules_apply_custom_terms_found_and_rules_switched_off() {
     );
     dir.write(
         "notes.md",
-        &format!("Status of project falcon.\n{}\n", pem_key()),
+        format!("Status of project falcon.\n{}\n", pem_key()),
     );
     let out = scan(&dir, &["notes.md"]);
     assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
