@@ -101,17 +101,7 @@ impl Router {
     /// models away from other vendors).
     pub fn resolve(&self, model: &str) -> Option<Resolved> {
         Some(match self.find(model)? {
-            Found::Route(route) => Resolved {
-                route: route.name.clone(),
-                targets: route
-                    .targets
-                    .iter()
-                    .map(|(i, target_model)| ResolvedTarget {
-                        vendor: self.vendors[*i].clone(),
-                        model: target_model.as_deref().unwrap_or(model).to_owned(),
-                    })
-                    .collect(),
-            },
+            Found::Route(route) => self.through(route, model),
             Found::Vendor(i) => {
                 let vendor = &self.vendors[i];
                 Resolved {
@@ -133,7 +123,12 @@ impl Router {
         if route.targets.is_empty() {
             return None;
         }
-        Some(Resolved {
+        Some(self.through(route, model))
+    }
+
+    /// `route`'s targets for a request that asked for `model`.
+    fn through(&self, route: &CompiledRoute, model: &str) -> Resolved {
+        Resolved {
             route: route.name.clone(),
             targets: route
                 .targets
@@ -143,7 +138,7 @@ impl Router {
                     model: target_model.as_deref().unwrap_or(model).to_owned(),
                 })
                 .collect(),
-        })
+        }
     }
 
     /// Model names to list on `GET /v1/models`: every literal glob of the routes and of enabled
