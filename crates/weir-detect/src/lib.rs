@@ -17,7 +17,9 @@ pub mod entropy;
 pub mod json;
 pub mod number;
 pub mod rule;
+pub mod stream;
 pub mod vault;
 
 pub use engine::{Detector, Finding, Rule, Scratch};
 pub use rule::{Category, RuleError, RuleSpec};
+pub use stream::Stream;
