@@ -3,6 +3,10 @@
 //! (it includes this file as a module, so it may use only `weir_protocol` and `bytes`).
 //!
 //! Each check panics when a property fails.
+//!
+//! The detector's checks are in [`detect`] (`src/detect.rs`), left out of test builds:
+//! weir-protocol's corpus test includes this file and does not depend on weir-detect, and
+//! weir-detect's corpus test includes `detect.rs` itself.
 
 use std::sync::Arc;
 
@@ -12,6 +16,9 @@ use weir_protocol::relay::{RelayError, RelayState, StreamRelay};
 use weir_protocol::sse::{Frame, Framer};
 use weir_protocol::translate::{StreamTranslator, decode_request, encode_request};
 use weir_protocol::{ApiError, ErrorKind, Protocol, StreamContext, anthropic, chat, responses};
+
+#[cfg(not(test))]
+pub mod detect;
 
 /// A split point for `data` chosen by its first two bytes, so the fuzzer picks it by mutating
 /// them.

@@ -216,6 +216,14 @@ impl Detector {
 
     /// As [`Detector::scan`], reusing buffers between calls.
     pub fn scan_with(&self, hay: &[u8], scratch: &mut Scratch) -> Vec<Finding> {
+        let found = self.candidates(hay, scratch);
+        settle(&self.rules, found)
+    }
+
+    /// Every finding of every rule in `hay` before overlaps are settled, sorted and without
+    /// duplicates. Each one depends only on the bytes near it (see [`crate::stream`]), which
+    /// is what lets a stream be scanned in overlapping windows.
+    pub(crate) fn candidates(&self, hay: &[u8], scratch: &mut Scratch) -> Vec<Finding> {
         let mut found = Vec::new();
         self.anchors.find(hay, &mut scratch.hits);
         for &Hit { end, anchor } in &scratch.hits {
@@ -242,7 +250,9 @@ impl Detector {
                 }
             });
         }
-        settle(&self.rules, found)
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     /// Runs `rule` around a trigger at `start..end`: a match must begin no earlier than
@@ -342,26 +352,29 @@ impl Scratch {
     }
 }
 
+/// Whether `a` wins over `b` where they overlap: the order [`settle`] uses.
+pub(crate) fn better(rules: &[Rule], a: &Finding, b: &Finding) -> bool {
+    // A credential beats personal data on the same text: `user:pw@host` is a password in
+    // a URL before it is an email address.
+    let key = |f: &Finding| {
+        let rule = &rules[f.rule].spec;
+        (
+            !rule.generic,
+            !rule.category.is_personal(),
+            f.end - f.start,
+            std::cmp::Reverse(f.rule),
+        )
+    };
+    key(a) > key(b)
+}
+
 /// Orders findings and settles overlaps: of findings that overlap, the one from a specific rule
 /// beats one from a generic rule, a credential beats personal data, then the longer one wins,
 /// then the earlier rule.
 fn settle(rules: &[Rule], mut found: Vec<Finding>) -> Vec<Finding> {
     found.sort_unstable();
     found.dedup();
-    let better = |a: &Finding, b: &Finding| {
-        // A credential beats personal data on the same text: `user:pw@host` is a password in
-        // a URL before it is an email address.
-        let key = |f: &Finding| {
-            let rule = &rules[f.rule].spec;
-            (
-                !rule.generic,
-                !rule.category.is_personal(),
-                f.end - f.start,
-                std::cmp::Reverse(f.rule),
-            )
-        };
-        key(a) > key(b)
-    };
+    let better = |a: &Finding, b: &Finding| better(rules, a, b);
     let mut out: Vec<Finding> = Vec::with_capacity(found.len());
     for f in found {
         match out.last_mut() {

@@ -18,7 +18,9 @@ pub mod json;
 pub mod number;
 pub mod paths;
 pub mod rule;
+pub mod stream;
 pub mod vault;
 
 pub use engine::{Detector, Finding, Rule, Scratch};
 pub use rule::{Category, RuleError, RuleSpec};
+pub use stream::Stream;

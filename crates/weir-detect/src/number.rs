@@ -6,6 +6,14 @@
 //! position that is a multiple of four, so only every fourth byte is looked at until a digit
 //! turns up. Four-digit numbers (years, ports) are counted and dropped without running a rule.
 
+/// The longest number, in bytes from its first digit to its last, that is reported. No card,
+/// national id, phone number or IBAN is longer; a longer run of digit groups (a table, a
+/// hex-free dump) is reported as nothing. The cap is what keeps a number local: whether a
+/// number is reported depends only on the bytes from two before it to two after it, so a
+/// stream scanned in windows overlapping by more than this finds the same numbers
+/// ([`crate::stream`]).
+pub const MAX_SPAN: usize = 64;
+
 /// A number found in text: where it is and how many digits it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Number {
@@ -23,7 +31,11 @@ fn is_sep(b: u8) -> bool {
     SEPARATORS.contains(&b)
 }
 
-/// Calls `found` for each number in `hay` that has at least `min_digits` digits.
+/// Calls `found` for each number in `hay` that has at least `min_digits` digits and spans at
+/// most [`MAX_SPAN`] bytes.
+///
+/// A number is a maximal chain of digit runs joined by single separators that holds a run of
+/// four or more digits; which chains those are does not depend on where the scan starts.
 pub fn numbers(hay: &[u8], min_digits: usize, mut found: impl FnMut(Number)) {
     let mut i = 3;
     let mut floor = 0; // nothing before this offset is looked at again
@@ -65,7 +77,7 @@ pub fn numbers(hay: &[u8], min_digits: usize, mut found: impl FnMut(Number)) {
             }
             end = e;
         }
-        if digits >= min_digits {
+        if digits >= min_digits && end - start <= MAX_SPAN {
             found(Number { start, end, digits });
         }
         floor = end;
@@ -100,6 +112,16 @@ mod tests {
         );
         assert_eq!(all("year 2024, port 8080"), vec![]);
         assert_eq!(all("S1234567D"), vec![("1234567".to_owned(), 7)]);
+    }
+
+    #[test]
+    fn overlong_chains_are_not_numbers() {
+        let long = "1234 ".repeat(14);
+        assert_eq!(all(long.trim_end()), vec![]);
+        let short = "1234 ".repeat(13);
+        assert_eq!(all(short.trim_end()).len(), 1);
+        assert_eq!(all(&"7".repeat(MAX_SPAN + 1)), vec![]);
+        assert_eq!(all(&"7".repeat(MAX_SPAN)).len(), 1);
     }
 
     #[test]

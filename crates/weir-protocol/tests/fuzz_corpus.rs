@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use weir_protocol::Protocol;
 
+/// Corpus directories another crate's corpus test replays (`scan_split`: weir-detect's).
+const OTHER_TARGETS: [&str; 1] = ["scan_split"];
+
 fn corpus_files() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
     let mut files = Vec::new();
@@ -19,6 +22,9 @@ fn corpus_files() -> Vec<(String, PathBuf)> {
             continue;
         }
         let name = target.file_name().unwrap().to_string_lossy().into_owned();
+        if OTHER_TARGETS.contains(&name.as_str()) {
+            continue;
+        }
         for file in fs::read_dir(&target).unwrap() {
             let path = file.unwrap().path();
             if path.is_file() {
