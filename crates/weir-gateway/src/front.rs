@@ -237,7 +237,9 @@ async fn proxy(
                 return fail(ApiError::new(
                     ErrorKind::Unavailable,
                     format!(
-                        "weir: this request carries data that policy sends only to route                          `{route}` (dlp.reroute), and that route has no enabled vendor; enable                          one of its vendors or change the [dlp] action"
+                        "weir: this request carries data that policy sends only to route `{route}` \
+                         (dlp.reroute), and that route has no enabled vendor; enable one of its \
+                         vendors or change the [dlp] action"
                     ),
                 ));
             }
