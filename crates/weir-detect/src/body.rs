@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use crate::engine::{Detector, Scratch};
-use crate::json::{self, Malformed, Step};
+use crate::json::{self, Malformed};
 
 /// A finding in a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,11 +185,6 @@ pub fn splice(
     }
     out.extend_from_slice(&body[copied..]);
     out
-}
-
-/// The path of a value as steps, rendered: re-exported for callers that walk bodies themselves.
-pub fn render_path(body: &[u8], path: &[Step]) -> String {
-    json::render(body, path)
 }
 
 #[cfg(test)]

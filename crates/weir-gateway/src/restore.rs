@@ -70,18 +70,12 @@ fn splice(doc: &[u8], edits: Vec<(std::ops::Range<usize>, Vec<u8>)>) -> Vec<u8> 
     out
 }
 
-/// A text channel of a stream: one content block's text, one tool call's arguments.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Channel {
-    key: String,
-}
-
 #[derive(Debug)]
 struct Open {
     pieces: Pieces,
     context: Context,
-    /// The last event that carried a delta on this channel, to shape the flushing one on.
-    template: Option<(Option<String>, Value, Vec<String>)>,
+    /// The event whose delta left text held back, to shape the flushing one on.
+    template: Option<(Option<String>, Value)>,
 }
 
 /// Restores a client-protocol event stream as it passes.
@@ -90,7 +84,8 @@ pub struct StreamRestore {
     protocol: Protocol,
     originals: Arc<Originals>,
     framer: Framer,
-    channels: HashMap<Channel, Open>,
+    /// Text channels by key: one content block's text, one tool call's arguments.
+    channels: HashMap<String, Open>,
 }
 
 impl StreamRestore {
@@ -159,8 +154,12 @@ impl StreamRestore {
                         template: None,
                     });
                     let emitted = open.pieces.feed(&decoded, &self.originals, context);
-                    open.template =
-                        Some((frame.event.clone(), value.clone(), path_keys(doc, &path)));
+                    // Text is held back only from the latest piece: this event is the one a
+                    // flush copies.
+                    open.template = open
+                        .pieces
+                        .is_holding()
+                        .then(|| (frame.event.clone(), value.clone()));
                     if emitted != decoded {
                         let mut enc = Vec::new();
                         json::encode(&emitted, &mut enc);
@@ -196,15 +195,20 @@ impl StreamRestore {
     }
 
     /// The channel a string at `path` in event `value` is a delta of, if it is one.
-    fn channel_of(&self, value: &Value, doc: &[u8], path: &[Step]) -> Option<Channel> {
+    fn channel_of(&self, value: &Value, doc: &[u8], path: &[Step]) -> Option<String> {
+        let ty = value.get("type").and_then(Value::as_str).unwrap_or("");
+        let delta_event = match self.protocol {
+            Protocol::Anthropic => ty == "content_block_delta",
+            Protocol::OpenAiChat => true,
+            Protocol::OpenAiResponses => ty.ends_with(".delta"),
+        };
+        if !delta_event {
+            return None;
+        }
         let keys = path_keys(doc, path);
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let ty = value.get("type").and_then(Value::as_str).unwrap_or("");
         let key = match self.protocol {
             Protocol::Anthropic => {
-                if ty != "content_block_delta" {
-                    return None;
-                }
                 let index = value.get("index")?.as_u64()?;
                 match keys.as_slice() {
                     ["delta", field @ ("text" | "partial_json" | "thinking")] => {
@@ -238,7 +242,7 @@ impl StreamRestore {
                 }
             }
             Protocol::OpenAiResponses => {
-                if keys.as_slice() != ["delta"] || !ty.ends_with(".delta") {
+                if keys.as_slice() != ["delta"] {
                     return None;
                 }
                 let o = value
@@ -252,11 +256,11 @@ impl StreamRestore {
                 format!("{o}/{c}/{}", ty.trim_end_matches(".delta"))
             }
         };
-        Some(Channel { key })
+        Some(key)
     }
 
     /// Channels that `value` ends (its block stops, its choice finishes, its item is done).
-    fn ending(&self, value: &Value) -> Vec<Channel> {
+    fn ending(&self, value: &Value) -> Vec<String> {
         let ty = value.get("type").and_then(Value::as_str).unwrap_or("");
         let prefix = match self.protocol {
             Protocol::Anthropic => match ty {
@@ -281,11 +285,7 @@ impl StreamRestore {
                 return self
                     .channels
                     .keys()
-                    .filter(|ch| {
-                        finished
-                            .iter()
-                            .any(|i| ch.key.starts_with(&format!("{i}/")))
-                    })
+                    .filter(|ch| finished.iter().any(|i| ch.starts_with(&format!("{i}/"))))
                     .cloned()
                     .collect();
             }
@@ -312,20 +312,20 @@ impl StreamRestore {
         };
         self.channels
             .keys()
-            .filter(|c| c.key.starts_with(&prefix))
+            .filter(|c| c.starts_with(&prefix))
             .cloned()
             .collect()
     }
 
     fn flush_all(&mut self, out: &mut BytesMut) {
-        let all: Vec<Channel> = self.channels.keys().cloned().collect();
+        let all: Vec<String> = self.channels.keys().cloned().collect();
         for c in all {
             self.flush(&c, out);
         }
     }
 
     /// Sends what `channel` still holds as one more delta shaped like its last one.
-    fn flush(&mut self, channel: &Channel, out: &mut BytesMut) {
+    fn flush(&mut self, channel: &str, out: &mut BytesMut) {
         let Some(mut open) = self.channels.remove(channel) else {
             return;
         };
@@ -333,7 +333,7 @@ impl StreamRestore {
             return;
         }
         let rest = open.pieces.finish(&self.originals, open.context);
-        let Some((event, mut value, _keys)) = open.template.take() else {
+        let Some((event, mut value)) = open.template.take() else {
             return;
         };
         let text = String::from_utf8_lossy(&rest).into_owned();
