@@ -17,10 +17,12 @@ pub mod entropy;
 pub mod json;
 pub mod number;
 pub mod paths;
+pub mod request;
 pub mod rule;
 pub mod stream;
 pub mod vault;
 
 pub use engine::{Detector, Finding, Rule, Scratch};
+pub use request::{Field, Request, Role};
 pub use rule::{Category, RuleError, RuleSpec};
 pub use stream::Stream;
