@@ -20,6 +20,7 @@ pub mod paths;
 pub mod request;
 pub mod rule;
 pub mod stream;
+pub mod texts;
 pub mod vault;
 
 pub use engine::{Detector, Finding, Rule, Scratch};
