@@ -33,6 +33,8 @@ pub struct Config {
     pub ledger: crate::LedgerSettings,
     /// What happens to secrets and personal data in requests.
     pub dlp: crate::DlpSettings,
+    /// Which other hosts a tool may reach through weir as its forward proxy.
+    pub proxy: crate::ProxySettings,
     /// Things worth telling the user that are not errors (a key variable that is not set, a
     /// vendor enabled automatically).
     pub notes: Vec<Note>,

@@ -16,6 +16,7 @@ pub mod defaults;
 pub mod dlp;
 pub mod glob;
 pub mod ledger;
+pub mod proxy;
 pub mod route;
 pub mod secret;
 
@@ -33,6 +34,7 @@ pub use glob::Glob;
 pub use ledger::{
     LedgerDurability, LedgerSettings, LedgerStore, LedgerUrl, OnLedgerFailure, Retention,
 };
+pub use proxy::{HostPattern, HostVerdict, ProxySettings};
 pub use route::{Resolved, ResolvedTarget, Router};
 pub use secret::{ApiKey, SecretSource};
 

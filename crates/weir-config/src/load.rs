@@ -35,6 +35,7 @@ struct RawFile {
     routes: Option<Vec<Spanned<RawRoute>>>,
     ledger: Option<crate::ledger::RawLedger>,
     dlp: Option<crate::dlp::RawDlp>,
+    proxy: Option<crate::proxy::RawProxy>,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +143,7 @@ impl Ctx<'_> {
         (line, column)
     }
 
-    fn line(&self, span: &Range<usize>) -> usize {
+    pub(crate) fn line(&self, span: &Range<usize>) -> usize {
         self.position(span.start).0
     }
 
@@ -257,6 +258,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         })
         .collect();
     let dlp = crate::dlp::settings(&mut cx, raw.dlp.as_ref(), &route_names);
+    let proxy = crate::proxy::settings(&mut cx, raw.proxy.as_ref());
 
     // Vendors of the file, in file order (the map is sorted by name; spans give the order).
     let mut tables: Vec<(Spanned<String>, Spanned<RawVendor>)> =
@@ -347,6 +349,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         notes,
         ledger,
         dlp,
+        proxy,
     })
 }
 

@@ -84,6 +84,9 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Bod
 }
 
 async fn dispatch(shared: &Shared, req: Request<Incoming>, rid: &str) -> Response<Body> {
+    if crate::tunnel::is_proxy_request(&req, shared.listen) {
+        return crate::tunnel::handle(shared, req, rid).await;
+    }
     let path = req.uri().path();
     let target = target(path);
     let hint = match target {

@@ -127,7 +127,7 @@ fn presented_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     bearer.chain(plain)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -22,6 +22,7 @@ pub mod server;
 pub mod state;
 pub mod stream;
 pub mod tokens;
+pub mod tunnel;
 pub mod upstream;
 
 use std::future::Future;
@@ -204,6 +205,7 @@ impl Gateway {
                 guard,
                 health: Health::default(),
                 client,
+                listen,
                 started: SystemTime::now(),
             }),
         })

@@ -52,6 +52,29 @@ impl Recorder {
         self.ledger.as_ref()
     }
 
+    /// Writes the one entry of a forward-proxy connection. The error (ledger down, failing
+    /// closed) is the message for the client.
+    pub async fn tunnel(&self, id: &str, tunnel: weir_ledger::Tunnel) -> Result<(), String> {
+        let Some(ledger) = &self.ledger else {
+            return Ok(());
+        };
+        let draft = Draft {
+            at_ms: weir_ledger::writer::now_ms(),
+            exchange: id.to_owned(),
+            event: Event::Tunnel(Box::new(tunnel)),
+        };
+        match ledger.append(vec![draft], Vec::new()).await {
+            Ok(()) => Ok(()),
+            Err(e) if self.on_failure == OnLedgerFailure::Open => {
+                tracing::error!(request_id = id, error = %e, "opening a tunnel the ledger could not record (on_ledger_failure = \"open\")");
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "weir: {e}, so the connection was not opened (the ledger fails closed)"
+            )),
+        }
+    }
+
     /// Writes the start of an exchange. In fail-closed mode an error here means the request
     /// must not leave; the error is the one to answer with.
     pub async fn start(&self, facts: StartFacts<'_>) -> Result<Arc<Recording>, ApiError> {
@@ -399,6 +422,7 @@ pub fn client_of(headers: &HeaderMap) -> Client {
             return Client {
                 tool: Some(format!("{}-{language}", product.to_ascii_lowercase())),
                 version: sdk_version,
+                session: None,
             };
         }
         "" => return Client::default(),
@@ -407,6 +431,7 @@ pub fn client_of(headers: &HeaderMap) -> Client {
     Client {
         tool: Some(tool),
         version: (!version.is_empty()).then(|| version.to_owned()),
+        session: None,
     }
 }
 

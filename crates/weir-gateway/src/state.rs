@@ -28,6 +28,8 @@ pub struct Shared {
     pub recorder: Recorder,
     /// Secret and personal-data scanning, and the redaction vault.
     pub dlp: std::sync::Arc<crate::dlp::Dlp>,
+    /// The address weir listens on (a proxy request naming it is an ordinary request).
+    pub listen: std::net::SocketAddr,
     /// When this gateway started (reported as models' creation time).
     pub started: SystemTime,
 }

@@ -124,6 +124,9 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A tool opened a connection through weir as its forward proxy: a whole exchange in one
+    /// entry, written before any byte is relayed.
+    Tunnel(Box<Tunnel>),
 }
 
 impl Event {
@@ -133,6 +136,7 @@ impl Event {
             Event::Start(_) => "start",
             Event::Finish(_) => "finish",
             Event::Interrupted { .. } => "interrupted",
+            Event::Tunnel(_) => "tunnel",
         }
     }
 }
@@ -167,6 +171,27 @@ pub struct Start {
     pub request: Content,
 }
 
+/// A connection through weir as a forward proxy (`HTTPS_PROXY`): `CONNECT host:port`, or a
+/// plain-HTTP request in absolute form. weir sees where it goes, not what it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Tunnel {
+    /// The weir instance that handled it.
+    pub node: String,
+    /// The tool that opened it, as identified.
+    pub client: Client,
+    /// `CONNECT`, or the method of a plain-HTTP proxy request.
+    pub method: String,
+    /// The destination host.
+    pub host: String,
+    /// The destination port.
+    pub port: u16,
+    /// Whether weir let it through.
+    pub allowed: bool,
+    /// Why it was refused (the list entry and its line), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// A coding tool.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Client {
@@ -176,6 +201,9 @@ pub struct Client {
     /// Its version, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The session id the tool uses, when it sends one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 /// A place a request may go.

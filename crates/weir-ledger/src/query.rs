@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::chain::Sealed;
-use crate::entry::{Canonical, Event, Finish, Outcome, Start};
+use crate::entry::{Canonical, Event, Finish, Outcome, Start, Tunnel};
 
 /// One exchange as its entries tell it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,11 +23,20 @@ pub struct Exchange {
     pub finish: Option<Finish>,
     /// Why it was marked interrupted, if it was.
     pub interrupted: Option<String>,
+    /// The forward-proxy connection this exchange is, if it is one.
+    pub tunnel: Option<Tunnel>,
 }
 
 impl Exchange {
     /// How it ended; `None` while it is still running.
     pub fn outcome(&self) -> Option<Outcome> {
+        if let Some(t) = &self.tunnel {
+            return Some(if t.allowed {
+                Outcome::Ok
+            } else {
+                Outcome::Blocked
+            });
+        }
         match (&self.finish, &self.interrupted) {
             (Some(f), _) => Some(f.outcome),
             (None, Some(_)) => Some(Outcome::Interrupted),
@@ -64,7 +73,11 @@ impl Exchange {
 
     /// The coding tool.
     pub fn tool(&self) -> Option<&str> {
-        self.start.as_ref().and_then(|s| s.client.tool.as_deref())
+        self.start
+            .as_ref()
+            .map(|s| &s.client)
+            .or(self.tunnel.as_ref().map(|t| &t.client))
+            .and_then(|c| c.tool.as_deref())
     }
 
     /// The project.
@@ -105,6 +118,7 @@ pub fn exchanges(entries: &[Sealed]) -> Vec<Exchange> {
                 start: None,
                 finish: None,
                 interrupted: None,
+                tunnel: None,
             });
             order.len() - 1
         });
@@ -117,6 +131,7 @@ pub fn exchanges(entries: &[Sealed]) -> Vec<Exchange> {
             }
             Event::Finish(f) => x.finish = Some(*f),
             Event::Interrupted { reason } => x.interrupted = Some(reason),
+            Event::Tunnel(t) => x.tunnel = Some(*t),
         }
     }
     order
@@ -264,7 +279,7 @@ mod tests {
             event: Event::Start(Box::new(Start {
                 client: Client {
                     tool: Some(tool.into()),
-                    version: None,
+                    ..Client::default()
                 },
                 project: Some(project.into()),
                 targets: vec![target("anthropic", "US")],

@@ -241,6 +241,6 @@ pub fn contents(event: &Event) -> Vec<Content> {
             .map(|a| a.sent)
             .chain(std::iter::once(f.response))
             .collect(),
-        Event::Interrupted { .. } => Vec::new(),
+        Event::Interrupted { .. } | Event::Tunnel(_) => Vec::new(),
     }
 }

@@ -77,6 +77,7 @@ fn event() -> impl Strategy<Value = Event> {
                 client: weir_ledger::Client {
                     tool: Some("claude-code".to_owned()),
                     version: None,
+                    session: None,
                 },
                 user,
                 project: None,

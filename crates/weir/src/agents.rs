@@ -55,6 +55,45 @@ impl Agent {
     }
 }
 
+impl Agent {
+    /// The tool id weir records for it (as the tool identification names it).
+    pub fn tool_id(self) -> &'static str {
+        match self {
+            Agent::Claude => "claude-code",
+            Agent::Codex => "codex",
+            Agent::Qwen => "qwen-code",
+            Agent::Gemini => "gemini-cli",
+            Agent::Aider => "aider",
+            Agent::Opencode => "opencode",
+            Agent::Other => "unknown",
+        }
+    }
+}
+
+/// The variables that make weir at `addr` the agent's forward proxy. The proxy user name is the
+/// tool's id (so weir knows who opened each tunnel) and the password `key` (weir's access token
+/// when it has one). Loopback stays in `NO_PROXY`: model traffic goes to weir directly.
+pub fn proxy(agent: Agent, addr: &str, key: &str) -> Vec<(String, String)> {
+    let url = format!("http://{}:{}@{addr}", agent.tool_id(), userinfo(key));
+    ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]
+        .into_iter()
+        .map(|k| (k.to_owned(), url.clone()))
+        .collect()
+}
+
+/// `s` percent-encoded for the user-info part of a URL.
+fn userinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// What to change in the agent's environment and command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Setup {
@@ -161,6 +200,17 @@ mod tests {
 
     fn get<'a>(s: &'a Setup, k: &str) -> Option<&'a str> {
         s.set.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn the_proxy_url_names_the_tool_and_escapes_the_key() {
+        let vars = proxy(Agent::Claude, "127.0.0.1:9347", "a:b@c");
+        assert_eq!(vars.len(), 4);
+        assert!(
+            vars.iter()
+                .all(|(_, v)| v == "http://claude-code:a%3Ab%40c@127.0.0.1:9347")
+        );
+        assert!(vars.iter().any(|(k, _)| k == "HTTPS_PROXY"));
     }
 
     #[test]

@@ -260,6 +260,11 @@ pub struct RunArgs {
     /// Configuration file.
     #[command(flatten)]
     pub config: ConfigArg,
+    /// Also make weir the agent's forward proxy (HTTPS_PROXY): every other host it contacts
+    /// (update checks, telemetry, plugin catalogues) is recorded in the ledger and checked
+    /// against [proxy] allow/deny in weir.toml. Tunnels are not decrypted.
+    #[arg(long)]
+    pub proxy: bool,
     /// The agent and its arguments.
     #[arg(
         required = true,

@@ -42,10 +42,20 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let no_proxy = std::env::var("NO_PROXY")
         .or_else(|_| std::env::var("no_proxy"))
         .ok();
-    let setup =
+    let mut setup =
         agents::setup(agent, &base, &key, no_proxy.as_deref()).map_err(|e| anyhow::anyhow!(e))?;
+    if args.proxy {
+        setup
+            .set
+            .extend(agents::proxy(agent, &addr.to_string(), &key));
+    }
     eprintln!(
-        "weir: {program} → {base} ({})",
+        "weir: {program} → {base}{} ({})",
+        if args.proxy {
+            ", other hosts through weir's proxy"
+        } else {
+            ""
+        },
         if in_process.is_some() {
             "started for this run"
         } else {

@@ -92,14 +92,19 @@ pub fn log(args: LogArgs) -> anyhow::Result<ExitCode> {
                     .finish
                     .as_ref()
                     .map_or("-".to_owned(), |f| grouped(f.latency.total_ms));
+                // A forward-proxy connection shows where it went in place of a model.
+                let (vendor, model) = match &x.tunnel {
+                    Some(t) => ("proxy".to_owned(), format!("{}:{}", t.host, t.port)),
+                    None => (dash(x.vendor()), dash(x.model())),
+                };
                 t.row(vec![
                     time::iso(x.at_ms),
                     x.id.clone(),
                     dash(x.tool()),
                     dash(x.project()),
-                    dash(x.vendor()),
+                    vendor,
                     dash(x.jurisdiction()),
-                    dash(x.model()),
+                    model,
                     outcome_name(x).to_owned(),
                     human_bytes(x.bytes_out()),
                     human_bytes(x.bytes_in()),
@@ -169,6 +174,9 @@ struct LogLine<'a> {
     output_tokens: Option<u64>,
     first_byte_ms: Option<u64>,
     total_ms: Option<u64>,
+    /// `host:port` of a forward-proxy connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination: Option<String>,
     seqs: &'a [u64],
 }
 
@@ -193,7 +201,9 @@ impl<'a> LogLine<'a> {
             model: x.model(),
             outcome: outcome_name(x),
             status: finish.map(|f| f.status),
-            error: finish.and_then(|f| f.error.as_deref()),
+            error: finish
+                .and_then(|f| f.error.as_deref())
+                .or(x.tunnel.as_ref().and_then(|t| t.reason.as_deref())),
             attempts: finish.map_or(0, |f| f.attempts.len()),
             bytes_out: x.bytes_out(),
             bytes_in: x.bytes_in(),
@@ -201,6 +211,7 @@ impl<'a> LogLine<'a> {
             output_tokens: tokens.map(|t| t.output),
             first_byte_ms: finish.and_then(|f| f.latency.first_byte_ms),
             total_ms: finish.map(|f| f.latency.total_ms),
+            destination: x.tunnel.as_ref().map(|t| format!("{}:{}", t.host, t.port)),
             seqs: &x.seqs,
         }
     }
@@ -312,6 +323,17 @@ fn write_text(out: &mut impl Write, x: &Exchange, rows: &[Sealed]) -> std::io::R
     writeln!(out, "outcome    {}{status}", outcome_name(x))?;
     if let Some(reason) = &x.interrupted {
         writeln!(out, "interrupted: {reason}")?;
+    }
+    if let Some(t) = &x.tunnel {
+        writeln!(
+            out,
+            "proxy      {} {}:{} by {}: {}",
+            t.method,
+            t.host,
+            t.port,
+            or_dash(t.client.tool.as_deref()),
+            t.reason.as_deref().unwrap_or("allowed")
+        )?;
     }
     if let Some(error) = x.finish.as_ref().and_then(|f| f.error.as_deref()) {
         writeln!(out, "error      {error}")?;
