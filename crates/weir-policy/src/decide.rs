@@ -559,7 +559,8 @@ fn target(
             &subject,
             if ok { Effect::Allow } else { Effect::Deny },
             Status::Decided,
-            c.reason.as_ref(),
+            // The class's reason explains its limit, so it goes with a denial only.
+            c.reason.as_ref().filter(|_| !ok),
         ));
         if !ok {
             class_denies = Some(&c.rule);

@@ -346,7 +346,7 @@ impl fmt::Display for Decision {
         for a in &self.rules {
             write!(
                 f,
-                "  {:<13} {:<14} {} ({}): {}",
+                "  {:<13} {:<16} {} ({}): {}",
                 a.status.as_str(),
                 a.effect.to_string(),
                 a.rule,
