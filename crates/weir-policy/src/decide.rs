@@ -6,6 +6,8 @@
 //! refusal reported is the first that applies in that order; every rule that applied is in the
 //! explanation either way.
 
+use std::sync::Arc;
+
 use crate::data::DataAction;
 use crate::date::Date;
 use crate::decision::{
@@ -42,7 +44,7 @@ struct Who<'p> {
     teams: Vec<usize>,
     class: Option<usize>,
     class_def: Option<&'p Class>,
-    project: Option<String>,
+    project: Option<Arc<str>>,
 }
 
 impl Who<'_> {
@@ -62,16 +64,16 @@ fn specificity(subject: u8, scope: &Scope) -> Specificity {
 
 fn applied(
     rule: &RuleRef,
-    subject: &str,
+    subject: &Arc<str>,
     effect: Effect,
     status: Status,
-    reason: Option<&String>,
+    reason: Option<&Arc<str>>,
 ) -> Applied {
     Applied {
         rule: rule.id.clone(),
         kind: rule.kind,
         line: rule.line,
-        subject: subject.to_owned(),
+        subject: subject.clone(),
         effect,
         status,
         reason: reason.cloned(),
@@ -96,10 +98,10 @@ pub fn decide(policy: &Policy, facts: &Facts<'_>, today: Date) -> Decision {
         });
         rules.push(applied(
             &r,
-            "policy",
+            &"policy".into(),
             Effect::Observe,
             Status::Decided,
-            Some(&"decisions are recorded, not enforced".to_owned()),
+            Some(&"decisions are recorded, not enforced".into()),
         ));
     }
     let who = who(policy, facts, &mut rules);
@@ -180,10 +182,10 @@ fn who<'p>(policy: &'p Policy, facts: &Facts<'_>, rules: &mut Vec<Applied>) -> W
                 teams.push(i);
                 rules.push(applied(
                     &t.rule,
-                    &format!("team {}", t.name),
+                    &format!("team {}", t.name).into(),
                     Effect::Member,
                     Status::Decided,
-                    Some(&format!("member pattern {}", m.as_str())),
+                    Some(&format!("member pattern {}", m.as_str()).into()),
                 ));
             }
         }
@@ -234,14 +236,14 @@ fn who<'p>(policy: &'p Policy, facts: &Facts<'_>, rules: &mut Vec<Applied>) -> W
         };
         rules.push(applied(
             &p.rule,
-            &format!("project {}", p.name),
+            &format!("project {}", p.name).into(),
             Effect::Class(policy.classes[p.class].name.clone()),
             status,
-            Some(why),
+            Some(&why.as_str().into()),
         ));
     }
     if winner.is_none() {
-        project = explicit.map(str::to_owned);
+        project = explicit.map(Arc::from);
         if let Some((rule, c)) = &policy.defaults.class {
             class = Some(*c);
             rules.push(applied(
@@ -249,10 +251,11 @@ fn who<'p>(policy: &'p Policy, facts: &Facts<'_>, rules: &mut Vec<Applied>) -> W
                 &match &project {
                     Some(p) => format!("project {p}"),
                     None => "request".to_owned(),
-                },
+                }
+                .into(),
                 Effect::Class(policy.classes[*c].name.clone()),
                 Status::Decided,
-                Some(&"no project matched".to_owned()),
+                Some(&"no project matched".into()),
             ));
         }
     }
@@ -275,7 +278,7 @@ fn for_project(d: &Decision) -> String {
 }
 
 /// `: reason (policy.toml:5)`, or `: rule at policy.toml:5` when the rule gives no reason.
-fn because(d: &Decision, reason: Option<&String>, line: Option<usize>) -> String {
+fn because(d: &Decision, reason: Option<&Arc<str>>, line: Option<usize>) -> String {
     match reason {
         Some(r) => format!(": {r} ({})", d.cite(line)),
         None => match line {
@@ -311,9 +314,9 @@ fn tool(
         .unwrap_or("unknown");
     let raw_version = facts.version.map(str::trim).filter(|v| !v.is_empty());
     let version = raw_version.and_then(Version::parse);
-    let subject = match raw_version {
-        Some(v) => format!("tool {id} {v}"),
-        None => format!("tool {id}"),
+    let subject: Arc<str> = match raw_version {
+        Some(v) => format!("tool {id} {v}").into(),
+        None => format!("tool {id}").into(),
     };
     let mut best: Option<(Specificity, Verdict, usize)> = None;
     let mut candidates: Vec<usize> = Vec::new();
@@ -375,7 +378,7 @@ fn tool(
                     .teams
                     .iter()
                     .filter(|t| who.teams.contains(t))
-                    .map(|&t| policy.teams[t].name.as_str())
+                    .map(|&t| &*policy.teams[t].name)
                     .collect();
                 what.push_str(&format!(" for team {}", names.join(", ")));
             }
@@ -424,19 +427,19 @@ fn data<'p>(
     who: &Who<'p>,
     d: &mut Decision,
     rules: &mut Vec<Applied>,
-) -> (Option<Refusal>, Option<(&'p str, &'p RuleRef, String)>) {
+) -> (Option<Refusal>, Option<(&'p str, &'p RuleRef, Arc<str>)>) {
     let mut refusal = None;
-    let mut reroute: Option<(&'p str, &'p RuleRef, String)> = None;
+    let mut reroute: Option<(&'p str, &'p RuleRef, Arc<str>)> = None;
     for (k, category) in facts.findings.iter().enumerate() {
-        let category = category.trim();
-        if facts.findings[..k].iter().any(|c| c.trim() == category) {
+        let category: Arc<str> = category.trim().into();
+        if facts.findings[..k].iter().any(|c| c.trim() == &*category) {
             continue;
         }
         let class_rule = who
             .class_def
-            .and_then(|c| c.data.iter().find(|r| r.category == category));
-        let global = || policy.data.iter().find(|r| r.category == category);
-        let found: Option<(&'p RuleRef, &'p DataAction, Option<&'p String>)> = class_rule
+            .and_then(|c| c.data.iter().find(|r| *r.category == *category));
+        let global = || policy.data.iter().find(|r| *r.category == *category);
+        let found: Option<(&'p RuleRef, &'p DataAction, Option<&'p Arc<str>>)> = class_rule
             .map(|r| {
                 (
                     &r.rule,
@@ -448,7 +451,7 @@ fn data<'p>(
             .or_else(|| policy.defaults.data.as_ref().map(|(r, a)| (r, a, None)));
         let Some((rule, action, reason)) = found else {
             d.data.push(DataVerdict {
-                category: category.to_owned(),
+                category: category.to_string(),
                 action: None,
                 rule: None,
                 line: None,
@@ -457,13 +460,13 @@ fn data<'p>(
         };
         rules.push(applied(
             rule,
-            category,
+            &category,
             Effect::Data(action.clone()),
             Status::Decided,
             reason,
         ));
         d.data.push(DataVerdict {
-            category: category.to_owned(),
+            category: category.to_string(),
             action: Some(action.clone()),
             rule: Some(rule.id.clone()),
             line: rule.line,
@@ -486,7 +489,7 @@ fn data<'p>(
                     r.line.unwrap_or(usize::MAX) <= rule.line.unwrap_or(usize::MAX)
                 });
                 if !earlier {
-                    reroute = Some((route.as_str(), rule, category.to_owned()));
+                    reroute = Some((route.as_str(), rule, category.clone()));
                 }
             }
             _ => {}
@@ -535,13 +538,14 @@ fn target(
     who: &Who<'_>,
     rules: &mut Vec<Applied>,
 ) -> TargetVerdict {
-    let subject = format!(
+    let subject: Arc<str> = format!(
         "target {} {} ({}) {}",
         index + 1,
         t.vendor.trim(),
         t.jurisdiction.trim(),
         t.model.trim()
-    );
+    )
+    .into();
     // The class limit: a separate gate that rules cannot widen.
     let mut class_denies = None;
     if let Some(c) = who.class_def.filter(|c| c.limits_targets()) {
@@ -633,14 +637,14 @@ fn target(
 }
 
 /// The reason of the rule with this id, for the refusal message.
-fn reason_of<'p>(policy: &'p Policy, id: &str) -> Option<&'p String> {
-    if let Some(c) = policy.classes.iter().find(|c| c.rule.id == id) {
+fn reason_of<'p>(policy: &'p Policy, id: &str) -> Option<&'p Arc<str>> {
+    if let Some(c) = policy.classes.iter().find(|c| &*c.rule.id == id) {
         return c.reason.as_ref();
     }
-    if let Some(r) = policy.targets.iter().find(|r| r.rule.id == id) {
+    if let Some(r) = policy.targets.iter().find(|r| &*r.rule.id == id) {
         return r.reason.as_ref();
     }
-    if policy.defaults.target.rule.id == id {
+    if &*policy.defaults.target.rule.id == id {
         return policy.defaults.target.reason.as_ref();
     }
     None

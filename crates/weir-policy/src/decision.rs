@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -14,9 +15,9 @@ use crate::policy::{Mode, RuleKind};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// The policy file the rules come from (rules are cited as `policy:line`).
-    pub policy: String,
+    pub policy: Arc<str>,
     /// SHA-256 of the policy text, in hex.
-    pub digest: String,
+    pub digest: Arc<str>,
     /// The day the decision was made for.
     pub date: Date,
     /// Enforce, or observe (decided and recorded, not acted on).
@@ -26,13 +27,13 @@ pub struct Decision {
     pub refusal: Option<Refusal>,
     /// The project the request belongs to: the matched project, or the name the client gave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
+    pub project: Option<Arc<str>>,
     /// The project's class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
+    pub class: Option<Arc<str>>,
     /// Teams the user belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub teams: Vec<String>,
+    pub teams: Vec<Arc<str>>,
     /// The route the request goes to: the one its model selected, or the one a data action
     /// rerouted it to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,7 +57,7 @@ pub struct Refusal {
     /// What refused it.
     pub kind: RefusalKind,
     /// The deciding rule's id.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// Its line; `None` for built-in defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -91,7 +92,7 @@ pub struct TargetVerdict {
     pub allowed: bool,
     /// The rule that decided (a denying class limit when there is one, otherwise the
     /// vendor/jurisdiction rule or default).
-    pub rule: String,
+    pub rule: Arc<str>,
     /// Its line; `None` for built-in defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -108,7 +109,7 @@ pub struct DataVerdict {
     pub action: Option<DataAction>,
     /// The rule that decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Arc<str>>,
     /// Its line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -118,21 +119,21 @@ pub struct DataVerdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     /// The rule's id.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// What kind of rule.
     pub kind: RuleKind,
     /// Its line; `None` for built-in defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     /// What it was applied to: `tool claude-code 2.0.14`, `target 1 deepseek (CN)`, `secret`.
-    pub subject: String,
+    pub subject: Arc<str>,
     /// What it says.
     pub effect: Effect,
     /// Whether it decided.
     pub status: Status,
     /// The reason written in the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
 }
 
 /// What a rule says about its subject.
@@ -143,7 +144,7 @@ pub enum Effect {
     /// Forbidden (`deny`).
     Deny,
     /// The request belongs to this class (`class:NAME`).
-    Class(String),
+    Class(Arc<str>),
     /// The user belongs to the team (`member`).
     Member,
     /// The policy is in observe mode (`observe`).
@@ -175,7 +176,7 @@ impl FromStr for Effect {
             "member" => Effect::Member,
             "observe" => Effect::Observe,
             _ => match s.strip_prefix("class:") {
-                Some(c) => Effect::Class(c.to_owned()),
+                Some(c) => Effect::Class(c.into()),
                 None => Effect::Data(s.parse().map_err(|_| format!("unknown effect \"{s}\""))?),
             },
         })
@@ -282,7 +283,7 @@ impl Decision {
                 effect: a.effect.to_string(),
                 reason: match &a.reason {
                     Some(r) => format!("{}: {r}", a.subject),
-                    None => a.subject.clone(),
+                    None => a.subject.to_string(),
                 },
             })
             .collect()

@@ -383,8 +383,8 @@ struct Names {
 fn policy(cx: &mut Cx<'_>, root: &DeTable<'_>, text: &str) -> Policy {
     cx.keys(root, ROOT_KEYS);
     let mut p = Policy {
-        origin: cx.origin.to_owned(),
-        digest: hex(&Sha256::digest(text.as_bytes())),
+        origin: cx.origin.into(),
+        digest: hex(&Sha256::digest(text.as_bytes())).into(),
         ..Policy::default()
     };
     let mut ids = Ids::default();
@@ -423,7 +423,7 @@ fn policy(cx: &mut Cx<'_>, root: &DeTable<'_>, text: &str) -> Policy {
     if let Some(v) = get(root, "team") {
         for (t, span) in cx.tables(v, "team") {
             if let Some(team) = team(cx, t, &span, &names) {
-                names.teams.push(team.name.clone());
+                names.teams.push(team.name.to_string());
                 p.teams.push(team);
             }
         }
@@ -444,7 +444,7 @@ fn policy(cx: &mut Cx<'_>, root: &DeTable<'_>, text: &str) -> Policy {
             }
             if let Some(t) = cx.table(v, &format!("[class.{name}]")) {
                 let class = class(cx, &mut p, name, t, &v.span(), &names);
-                names.classes.push(class.name.clone());
+                names.classes.push(class.name.to_string());
                 p.classes.push(class);
             }
         }
@@ -453,14 +453,14 @@ fn policy(cx: &mut Cx<'_>, root: &DeTable<'_>, text: &str) -> Policy {
         let mut seen: Vec<String> = Vec::new();
         for (t, span) in cx.tables(v, "project") {
             if let Some(project) = project(cx, t, &span, &names) {
-                if seen.contains(&project.name) {
+                if seen.iter().any(|n| **n == *project.name) {
                     cx.error(
                         span,
                         format!("project \"{}\" is declared twice", project.name),
                     );
                     continue;
                 }
-                seen.push(project.name.clone());
+                seen.push(project.name.to_string());
                 p.projects.push(project);
             }
         }
@@ -602,11 +602,11 @@ fn team(cx: &mut Cx<'_>, t: &DeTable<'_>, span: &Range<usize>, names: &Names) ->
     };
     Some(Team {
         rule: RuleRef {
-            id: format!("team.{name}"),
+            id: format!("team.{name}").into(),
             kind: RuleKind::Team,
             line: Some(cx.line(span)),
         },
-        name,
+        name: name.into(),
         members,
     })
 }
@@ -664,7 +664,7 @@ fn class(
             })
             .collect()
     });
-    let reason = get(t, "reason").and_then(|v| cx.string(v, "reason").map(str::to_owned));
+    let reason = get(t, "reason").and_then(|v| cx.string(v, "reason").map(Into::into));
     let data = match get(t, "data") {
         Some(v) => match cx.table(v, &format!("[class.{name}.data]")) {
             Some(d) => data(cx, &mut p.references, d, &format!("class.{name}.data")),
@@ -674,11 +674,11 @@ fn class(
     };
     Class {
         rule: RuleRef {
-            id: format!("class.{name}"),
+            id: format!("class.{name}").into(),
             kind: RuleKind::Class,
             line: Some(cx.line(span)),
         },
-        name: name.to_owned(),
+        name: name.into(),
         jurisdictions,
         vendors,
         reason,
@@ -754,11 +754,11 @@ fn project(
     let (name, class) = (name?, class?);
     Some(Project {
         rule: RuleRef {
-            id: format!("project.{name}"),
+            id: format!("project.{name}").into(),
             kind: RuleKind::Project,
             line: Some(cx.line(span)),
         },
-        name,
+        name: name.into(),
         class,
         paths,
         remotes,
@@ -805,7 +805,7 @@ fn defaults(
                     ),
                 }
                 slot.reason =
-                    get(inner, "reason").and_then(|r| cx.string(r, "reason").map(str::to_owned));
+                    get(inner, "reason").and_then(|r| cx.string(r, "reason").map(Into::into));
             }
             _ => {
                 if let Some(verdict) = verdict(cx, v, &format!("defaults.{key}")) {
@@ -969,12 +969,12 @@ fn tool(
     });
     let verdict = effect_of(cx, t, span);
     let scope = scope(cx, t, names);
-    let reason = get(t, "reason").and_then(|v| cx.string(v, "reason").map(str::to_owned));
+    let reason = get(t, "reason").and_then(|v| cx.string(v, "reason").map(Into::into));
     let first = tools.first()?.clone();
     let id = ids.assign(cx, get(t, "id"), format!("tool.{first}"));
     Some(ToolRule {
         rule: RuleRef {
-            id,
+            id: id.into(),
             kind: RuleKind::Tool,
             line: Some(cx.line(span)),
         },
@@ -1040,11 +1040,11 @@ fn target(
     };
     let verdict = effect_of(cx, t, span);
     let scope = scope(cx, t, names);
-    let reason = get(t, "reason").and_then(|v| cx.string(v, "reason").map(str::to_owned));
+    let reason = get(t, "reason").and_then(|v| cx.string(v, "reason").map(Into::into));
     let id = ids.assign(cx, get(t, "id"), format!("{}.{first}", kind.as_str()));
     Some(TargetRule {
         rule: RuleRef {
-            id,
+            id: id.into(),
             kind,
             line: Some(cx.line(span)),
         },
@@ -1117,7 +1117,7 @@ fn data(
         }
         out.push(DataRule {
             rule: RuleRef {
-                id: format!("{prefix}.{category}"),
+                id: format!("{prefix}.{category}").into(),
                 kind: RuleKind::Data,
                 line: Some(cx.line(&k.span())),
             },

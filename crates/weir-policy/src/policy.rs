@@ -1,5 +1,7 @@
 //! The validated policy: rules as the decision function reads them.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
@@ -94,7 +96,7 @@ impl RuleKind {
 pub struct RuleRef {
     /// The rule's `id`, or one derived from its kind and subject (`tool.claude-code`), unique in
     /// the file.
-    pub id: String,
+    pub id: Arc<str>,
     /// What the rule is about.
     pub kind: RuleKind,
     /// The line it starts on (its table header or its key); `None` for built-in defaults.
@@ -129,7 +131,7 @@ pub(crate) struct ToolRule {
     pub versions: Option<VersionRange>,
     pub verdict: Verdict,
     pub scope: Scope,
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
 }
 
 /// How a jurisdiction is written in a rule: one code, or a group of them.
@@ -159,7 +161,7 @@ pub(crate) struct TargetRule {
     pub subject: TargetSubject,
     pub verdict: Verdict,
     pub scope: Scope,
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
 }
 
 /// A `[data]` entry.
@@ -174,12 +176,12 @@ pub(crate) struct DataRule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Class {
     pub rule: RuleRef,
-    pub name: String,
+    pub name: Arc<str>,
     /// Jurisdictions its requests may go to (groups expanded); `None`: no limit of its own.
     pub jurisdictions: Option<Vec<String>>,
     /// Vendors its requests may go to; `None`: no limit of its own.
     pub vendors: Option<Vec<String>>,
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
     pub data: Vec<DataRule>,
 }
 
@@ -194,7 +196,7 @@ impl Class {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Project {
     pub rule: RuleRef,
-    pub name: String,
+    pub name: Arc<str>,
     pub class: usize,
     pub paths: Vec<PathPattern>,
     pub remotes: Vec<PathPattern>,
@@ -204,7 +206,7 @@ pub(crate) struct Project {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Team {
     pub rule: RuleRef,
-    pub name: String,
+    pub name: Arc<str>,
     /// Identity patterns, lower-cased.
     pub members: Vec<Wildcard>,
 }
@@ -214,7 +216,7 @@ pub(crate) struct Team {
 pub(crate) struct DefaultVerdict {
     pub rule: RuleRef,
     pub verdict: Verdict,
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
 }
 
 /// The `[defaults]` table.
@@ -231,7 +233,7 @@ pub(crate) struct Defaults {
 impl Default for Defaults {
     fn default() -> Self {
         let builtin = |what: &str| RuleRef {
-            id: format!("defaults.{what}"),
+            id: format!("defaults.{what}").into(),
             kind: RuleKind::Default,
             line: None,
         };
@@ -282,8 +284,8 @@ pub struct References {
 /// The empty policy ([`Policy::default`]) allows everything and decides no data action.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
-    pub(crate) origin: String,
-    pub(crate) digest: String,
+    pub(crate) origin: Arc<str>,
+    pub(crate) digest: Arc<str>,
     pub(crate) mode: Mode,
     pub(crate) mode_rule: Option<RuleRef>,
     pub(crate) defaults: Defaults,
@@ -316,12 +318,12 @@ impl Policy {
 
     /// Class names, least strict first.
     pub fn classes(&self) -> impl Iterator<Item = &str> {
-        self.classes.iter().map(|c| c.name.as_str())
+        self.classes.iter().map(|c| &*c.name)
     }
 
     /// Team names, in file order.
     pub fn teams(&self) -> impl Iterator<Item = &str> {
-        self.teams.iter().map(|t| t.name.as_str())
+        self.teams.iter().map(|t| &*t.name)
     }
 
     /// Every route a data action may reroute to. The gateway passes their targets in
@@ -394,7 +396,7 @@ impl Policy {
                 ReferenceKind::Route => continue,
             };
             errors.push(PolicyError {
-                origin: self.origin.clone(),
+                origin: self.origin.to_string(),
                 line: r.line,
                 column: r.column,
                 message,

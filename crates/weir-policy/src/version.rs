@@ -45,19 +45,16 @@ impl Version {
             Some((core, pre)) => (core, Some(pre)),
             None => (s, None),
         };
-        let parts = numbers(core)?;
-        if parts.is_empty() {
-            return None;
-        }
+        let [major, minor, patch] = numbers(core)?;
         if let Some(pre) = pre
             && !valid_pre(pre)
         {
             return None;
         }
         Some(Version {
-            major: parts[0],
-            minor: parts.get(1).copied().unwrap_or(0),
-            patch: parts.get(2).copied().unwrap_or(0),
+            major,
+            minor,
+            patch,
             pre: pre.map(str::to_owned),
         })
     }
@@ -82,16 +79,17 @@ impl fmt::Display for Version {
     }
 }
 
-/// One to three dot-separated decimal numbers.
-fn numbers(core: &str) -> Option<Vec<u64>> {
-    let mut out = Vec::with_capacity(3);
-    for part in core.split('.') {
-        if part.is_empty() || part.len() > 19 || !part.bytes().all(|b| b.is_ascii_digit()) {
+/// One to three dot-separated decimal numbers, missing ones zero.
+fn numbers(core: &str) -> Option<[u64; 3]> {
+    let mut out = [0; 3];
+    for (i, part) in core.split('.').enumerate() {
+        if i >= 3 || part.is_empty() || part.len() > 19 || !part.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
-        out.push(part.parse().ok()?);
+        out[i] = part.parse().ok()?;
     }
-    (out.len() <= 3).then_some(out)
+    Some(out)
 }
 
 fn valid_pre(pre: &str) -> bool {

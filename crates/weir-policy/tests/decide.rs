@@ -226,13 +226,13 @@ fn tool_rules_table() {
                     && matches!(a.kind, RuleKind::Tool | RuleKind::Default)
                     && a.subject.starts_with("tool ")
             })
-            .map(|a| a.rule.as_str())
+            .map(|a| &*a.rule)
             .collect();
         assert_eq!(decided, [*rule], "row {i}: {r:?} on {date}\n{d}");
         if *refused {
             let refusal = d.refusal.as_ref().unwrap();
             assert_eq!(refusal.kind, RefusalKind::Tool, "row {i}");
-            assert_eq!(refusal.rule, *rule, "row {i}");
+            assert_eq!(&*refusal.rule, *rule, "row {i}");
         }
     }
 }
@@ -288,7 +288,7 @@ fn a_rule_outside_its_dates_is_listed_as_not_in_effect() {
     let ban = d
         .rules
         .iter()
-        .find(|a| a.rule == "tool.claude-code")
+        .find(|a| &*a.rule == "tool.claude-code")
         .unwrap();
     assert_eq!(ban.status, Status::NotInEffect);
     assert_eq!(ban.effect, Effect::Deny);
@@ -301,7 +301,7 @@ fn a_rule_outside_its_dates_is_listed_as_not_in_effect() {
         .rules
         .iter()
         .filter(|a| a.kind == RuleKind::Tool)
-        .map(|a| (a.rule.as_str(), a.status))
+        .map(|a| (&*a.rule, a.status))
         .collect();
     assert_eq!(
         statuses,
@@ -551,7 +551,7 @@ fn vendor_and_jurisdiction_rules_table() {
         let d = r.decide(&p, date);
         let t = &d.targets[0];
         assert_eq!(t.allowed, *allowed, "row {i}\n{d}");
-        assert_eq!(t.rule, *rule, "row {i}\n{d}");
+        assert_eq!(&*t.rule, *rule, "row {i}\n{d}");
         assert_eq!(
             d.is_refused(),
             !allowed,
@@ -744,7 +744,7 @@ fn projects_are_classified_by_name_remote_and_directory() {
             .rules
             .iter()
             .filter(|a| a.status == Status::Decided && matches!(a.effect, Effect::Class(_)))
-            .map(|a| a.rule.as_str())
+            .map(|a| &*a.rule)
             .collect();
         assert_eq!(decided, [*rule], "row {i}\n{d}");
     }
@@ -760,7 +760,7 @@ fn the_project_explanation_cites_the_pattern_not_the_value() {
     let a = d
         .rules
         .iter()
-        .find(|a| a.rule == "project.payments")
+        .find(|a| &*a.rule == "project.payments")
         .unwrap();
     assert_eq!(
         a.reason.as_deref(),
@@ -786,7 +786,7 @@ fn restricted_projects_keep_only_allowed_targets_in_route_order() {
         .decide(&p, "2026-07-10");
     assert!(!d.is_refused(), "{d}");
     assert_eq!(d.allowed_targets().collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(d.targets[0].rule, "class.restricted");
+    assert_eq!(&*d.targets[0].rule, "class.restricted");
     assert_eq!(d.targets[0].line, Some(line_of(PROJECTS, "# restricted")));
     // The same route for an internal project keeps every target but none in CN or denied.
     let d = req("claude-code", "2")
@@ -822,12 +822,12 @@ effect = "deny"
         .decide(&p, "2026-01-01");
     // anthropic: outside the class; ollama: inside it but denied by its rule.
     assert_eq!(d.allowed_targets().count(), 0);
-    assert_eq!(d.targets[0].rule, "class.restricted");
-    assert_eq!(d.targets[1].rule, "vendor.ollama");
+    assert_eq!(&*d.targets[0].rule, "class.restricted");
+    assert_eq!(&*d.targets[1].rule, "vendor.ollama");
     let overridden = d
         .rules
         .iter()
-        .find(|a| a.rule == "vendor.anthropic")
+        .find(|a| &*a.rule == "vendor.anthropic")
         .unwrap();
     assert_eq!(overridden.status, Status::Overridden);
     assert_eq!(
