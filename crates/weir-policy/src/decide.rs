@@ -419,6 +419,9 @@ fn tool(
     }
 }
 
+/// A reroute a data action asks for: the route, the rule, and the category that caused it.
+type Reroute<'p> = (&'p str, &'p RuleRef, Arc<str>);
+
 /// Data actions per category present. Returns a `block` refusal, and the reroute to apply (the
 /// one whose rule is written first, when several categories reroute).
 fn data<'p>(
@@ -427,9 +430,9 @@ fn data<'p>(
     who: &Who<'p>,
     d: &mut Decision,
     rules: &mut Vec<Applied>,
-) -> (Option<Refusal>, Option<(&'p str, &'p RuleRef, Arc<str>)>) {
+) -> (Option<Refusal>, Option<Reroute<'p>>) {
     let mut refusal = None;
-    let mut reroute: Option<(&'p str, &'p RuleRef, Arc<str>)> = None;
+    let mut reroute: Option<Reroute<'p>> = None;
     for (k, category) in facts.findings.iter().enumerate() {
         let category: Arc<str> = category.trim().into();
         if facts.findings[..k].iter().any(|c| c.trim() == &*category) {
@@ -507,25 +510,22 @@ fn place_matches(place: &Place, jurisdiction: &str) -> Option<u8> {
     }
 }
 
-/// How specifically `rule` names the target, if it does.
+/// How specifically `rule` names the target (already trimmed), if it does.
 fn target_subject(rule: &TargetRule, t: &Target<'_>) -> Option<u8> {
     match &rule.subject {
         TargetSubject::Vendor { names, models } => {
-            if !names.iter().any(|n| n == t.vendor.trim()) {
+            if !names.iter().any(|n| n == t.vendor) {
                 return None;
             }
             if models.is_empty() {
                 Some(3)
             } else {
-                models
-                    .iter()
-                    .any(|m| m.matches(t.model.trim()))
-                    .then_some(4)
+                models.iter().any(|m| m.matches(t.model)).then_some(4)
             }
         }
         TargetSubject::Jurisdiction(places) => places
             .iter()
-            .filter_map(|p| place_matches(p, t.jurisdiction.trim()))
+            .filter_map(|p| place_matches(p, t.jurisdiction))
             .max(),
     }
 }
@@ -538,12 +538,18 @@ fn target(
     who: &Who<'_>,
     rules: &mut Vec<Applied>,
 ) -> TargetVerdict {
+    // Trimmed once here; everything below compares these.
+    let t = &Target {
+        vendor: t.vendor,
+        jurisdiction: t.jurisdiction,
+        model: t.model,
+    };
     let subject: Arc<str> = format!(
         "target {} {} ({}) {}",
         index + 1,
-        t.vendor.trim(),
-        t.jurisdiction.trim(),
-        t.model.trim()
+        t.vendor,
+        t.jurisdiction,
+        t.model
     )
     .into();
     // The class limit: a separate gate that rules cannot widen.
@@ -552,11 +558,11 @@ fn target(
         let by_vendor = c
             .vendors
             .as_ref()
-            .is_some_and(|vs| vs.iter().any(|v| v == t.vendor.trim()));
-        let by_place = c.jurisdictions.as_ref().is_some_and(|js| {
-            js.iter()
-                .any(|j| j.eq_ignore_ascii_case(t.jurisdiction.trim()))
-        });
+            .is_some_and(|vs| vs.iter().any(|v| v == t.vendor));
+        let by_place = c
+            .jurisdictions
+            .as_ref()
+            .is_some_and(|js| js.iter().any(|j| j.eq_ignore_ascii_case(t.jurisdiction)));
         let ok = by_vendor || by_place;
         rules.push(applied(
             &c.rule,
@@ -627,9 +633,9 @@ fn target(
         (def.verdict == Verdict::Allow, &def.rule)
     };
     TargetVerdict {
-        vendor: t.vendor.trim().to_owned(),
-        jurisdiction: t.jurisdiction.trim().to_owned(),
-        model: t.model.trim().to_owned(),
+        vendor: t.vendor.to_owned(),
+        jurisdiction: t.jurisdiction.to_owned(),
+        model: t.model.to_owned(),
         allowed,
         rule: rule.id.clone(),
         line: rule.line,

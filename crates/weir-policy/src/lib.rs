@@ -140,9 +140,14 @@
 //! | every rule | `id`, `team`, `class`, `from`, `until`, `reason` | optional |
 //! | `[data]` | `CATEGORY` | an action (see [`data`] for categories and which actions fit each) |
 //!
-//! A request's project is, in order of strength, the one the client names (header or
-//! `weir run --project`), one whose `remotes` match a git remote, or one whose `paths` match the
-//! working directory; if several match, the strictest class wins.
+//! A request matches a project when the client names it (header or `weir run --project`; names
+//! compare without case), when one of its `remotes` matches a git remote, or when one of its
+//! `paths` matches the working directory. If several projects match, the one of the strictest
+//! class wins, so a restricted repository stays restricted under any name or directory; among
+//! projects of that class, a named project beats a remote match, which beats a directory match,
+//! then the first written wins. No match: the project is the name the client gave (if any) and
+//! the class is `defaults.class`. The explanation cites the pattern that matched, never the
+//! directory or remote itself.
 //!
 //! ## Dates
 //!

@@ -579,7 +579,7 @@ fn places(cx: &mut Cx<'_>, v: &Val<'_>, what: &str, names: &Names) -> Vec<Place>
 fn team(cx: &mut Cx<'_>, t: &DeTable<'_>, span: &Range<usize>, names: &Names) -> Option<Team> {
     cx.keys(t, TEAM_KEYS);
     let name = required_name(cx, t, span, "team")?;
-    if names.teams.iter().any(|n| *n == name) {
+    if names.teams.contains(&name) {
         cx.error(span.clone(), format!("team \"{name}\" is declared twice"));
         return None;
     }

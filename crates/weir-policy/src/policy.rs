@@ -380,13 +380,13 @@ impl Policy {
         let mut errors = Vec::new();
         for r in &self.references {
             let message = match r.kind {
-                ReferenceKind::Route if !refs.routes.iter().any(|n| *n == r.name) => format!(
+                ReferenceKind::Route if !refs.routes.contains(&r.name) => format!(
                     "reroute:{} names no route; routes are {}",
                     r.name,
                     list_or_none(&refs.routes)
                 ),
                 ReferenceKind::Vendor => match &refs.vendors {
-                    Some(vendors) if !vendors.iter().any(|n| *n == r.name) => format!(
+                    Some(vendors) if !vendors.contains(&r.name) => format!(
                         "unknown vendor \"{}\"; vendors are {}",
                         r.name,
                         list_or_none(vendors)
