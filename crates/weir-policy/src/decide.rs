@@ -6,6 +6,7 @@
 //! refusal reported is the first that applies in that order; every rule that applied is in the
 //! explanation either way.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::data::DataAction;
@@ -87,6 +88,25 @@ fn verdict_effect(v: Verdict) -> Effect {
     }
 }
 
+/// A value from the request as explanations and refusals show it: on one line and short, since
+/// the client chose it (a user agent, a header). Control characters become `?`; past 80
+/// characters it is cut with `…`.
+fn shown(s: &str) -> Cow<'_, str> {
+    const MAX: usize = 80;
+    if s.len() <= MAX && !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out: String = s
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    Cow::Owned(out)
+}
+
 /// Decides one request on `today` (the UTC date of the request; see [`Date`]).
 pub fn decide(policy: &Policy, facts: &Facts<'_>, today: Date) -> Decision {
     let mut rules: Vec<Applied> = Vec::new();
@@ -118,6 +138,11 @@ pub fn decide(policy: &Policy, facts: &Facts<'_>, today: Date) -> Decision {
             .iter()
             .map(|&t| policy.teams[t].name.clone())
             .collect(),
+        model: facts
+            .model
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(|m| shown(m).into_owned()),
         route: None,
         rerouted: false,
         targets: Vec::new(),
@@ -243,7 +268,7 @@ fn who<'p>(policy: &'p Policy, facts: &Facts<'_>, rules: &mut Vec<Applied>) -> W
         ));
     }
     if winner.is_none() {
-        project = explicit.map(Arc::from);
+        project = explicit.map(|e| Arc::from(shown(e)));
         if let Some((rule, c)) = &policy.defaults.class {
             class = Some(*c);
             rules.push(applied(
@@ -314,9 +339,10 @@ fn tool(
         .unwrap_or("unknown");
     let raw_version = facts.version.map(str::trim).filter(|v| !v.is_empty());
     let version = raw_version.and_then(Version::parse);
-    let subject: Arc<str> = match raw_version {
-        Some(v) => format!("tool {id} {v}").into(),
-        None => format!("tool {id}").into(),
+    let (id_shown, raw_version) = (shown(id), raw_version.map(shown));
+    let subject: Arc<str> = match &raw_version {
+        Some(v) => format!("tool {id_shown} {v}").into(),
+        None => format!("tool {id_shown}").into(),
     };
     let mut best: Option<(Specificity, Verdict, usize)> = None;
     let mut candidates: Vec<usize> = Vec::new();
@@ -368,7 +394,7 @@ fn tool(
         Some((_, Verdict::Allow, _)) => None,
         Some((_, Verdict::Deny, i)) => {
             let r = &policy.tools[i];
-            let mut what = format!("tool {id}");
+            let mut what = format!("tool {id_shown}");
             if let (Some(range), Some(v)) = (&r.versions, raw_version) {
                 what.push_str(&format!(" {v} (versions {range})"));
             }
@@ -408,7 +434,7 @@ fn tool(
             (def.verdict == Verdict::Deny).then(|| Refusal {
                 kind: RefusalKind::Tool,
                 message: format!(
-                    "weir: policy denies tool {id}: {} ({})",
+                    "weir: policy denies tool {id_shown}: {} ({})",
                     def.reason.as_deref().unwrap_or("no rule allows it"),
                     d.cite(def.rule.line)
                 ),
@@ -434,14 +460,15 @@ fn data<'p>(
     let mut refusal = None;
     let mut reroute: Option<Reroute<'p>> = None;
     for (k, category) in facts.findings.iter().enumerate() {
-        let category: Arc<str> = category.trim().into();
-        if facts.findings[..k].iter().any(|c| c.trim() == &*category) {
+        let raw = category.trim();
+        if facts.findings[..k].iter().any(|c| c.trim() == raw) {
             continue;
         }
+        let category: Arc<str> = shown(raw).into();
         let class_rule = who
             .class_def
-            .and_then(|c| c.data.iter().find(|r| *r.category == *category));
-        let global = || policy.data.iter().find(|r| *r.category == *category);
+            .and_then(|c| c.data.iter().find(|r| r.category == raw));
+        let global = || policy.data.iter().find(|r| r.category == raw);
         let found: Option<(&'p RuleRef, &'p DataAction, Option<&'p Arc<str>>)> = class_rule
             .map(|r| {
                 (
@@ -547,9 +574,9 @@ fn target(
     let subject: Arc<str> = format!(
         "target {} {} ({}) {}",
         index + 1,
-        t.vendor,
-        t.jurisdiction,
-        t.model
+        shown(t.vendor),
+        shown(t.jurisdiction),
+        shown(t.model)
     )
     .into();
     // The class limit: a separate gate that rules cannot widen.
@@ -633,9 +660,9 @@ fn target(
         (def.verdict == Verdict::Allow, &def.rule)
     };
     TargetVerdict {
-        vendor: t.vendor.to_owned(),
-        jurisdiction: t.jurisdiction.to_owned(),
-        model: t.model.to_owned(),
+        vendor: shown(t.vendor).into_owned(),
+        jurisdiction: shown(t.jurisdiction).into_owned(),
+        model: shown(t.model).into_owned(),
         allowed,
         rule: rule.id.clone(),
         line: rule.line,

@@ -34,6 +34,9 @@ pub struct Decision {
     /// Teams the user belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<Arc<str>>,
+    /// The model the client asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// The route the request goes to: the one its model selected, or the one a data action
     /// rerouted it to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,6 +317,9 @@ impl fmt::Display for Decision {
         }
         if !self.teams.is_empty() {
             writeln!(f, "teams: {}", self.teams.join(", "))?;
+        }
+        if let Some(model) = &self.model {
+            writeln!(f, "model: {model}")?;
         }
         if let Some(route) = &self.route {
             let how = if self.rerouted { " (rerouted)" } else { "" };

@@ -21,7 +21,8 @@ pub struct Facts<'a> {
     /// Git remote URLs of the working tree, in any spelling (credentials in them are never
     /// shown: remotes are normalised before use).
     pub remotes: &'a [&'a str],
-    /// The model the client asked for (shown in explanations; rules match the targets' models).
+    /// The model the client asked for, echoed in the decision. Rules match the models of the
+    /// route's targets, which is where the request actually goes.
     pub model: Option<&'a str>,
     /// The route the model selected, with its targets in failover order. `None` when only the
     /// tool and data are decided (e.g. `weir policy explain` without a model).

@@ -65,6 +65,11 @@ impl Req {
         self
     }
 
+    pub fn model(mut self, m: &str) -> Req {
+        self.model = Some(m.into());
+        self
+    }
+
     pub fn finding(mut self, c: &str) -> Req {
         self.findings.push(c.into());
         self
