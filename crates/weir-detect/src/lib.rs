@@ -15,6 +15,7 @@ pub mod check;
 pub mod engine;
 pub mod entropy;
 pub mod json;
+pub mod marker;
 pub mod number;
 pub mod paths;
 pub mod request;

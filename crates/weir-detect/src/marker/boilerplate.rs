@@ -1,0 +1,543 @@
+//! Boilerplate lines: text a coding tool writes into every request in the same words and the
+//! same punctuation for every user (a date line, an environment header), so that any other
+//! rendering of it is a channel.
+//!
+//! The lines are data (`markers/boilerplate.toml`, `[[line]]` tables): a new tool's line is a
+//! new entry. Each line's `text` is how the tool writes it, with holes: `{date}` (a date,
+//! checked against the forms in `dates`) and `{any}` (anything, not checked). A line is found
+//! by its longest ASCII word (the anchor), matched with look-alikes folded to their plain
+//! forms (so `Today’s` still matches `Today's`), and every character that differs from the
+//! tool's rendering is a [`MarkerKind::Boilerplate`] marker. Outside the tool's own text
+//! (system prompt, metadata) a line counts only in a text that also holds one of its `within`
+//! strings, the block the tool wraps it in, so a person who types the same sentence with a
+//! curly apostrophe is not reported.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::table::{self, Class};
+use super::{Marker, MarkerKind, date, names};
+use crate::request::Role;
+
+/// Why a table of boilerplate lines could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinesError {
+    /// The file is not valid TOML or has unknown fields.
+    #[error("{file}: {message}")]
+    Toml {
+        /// The file's name.
+        file: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// A line's text, anchor or date forms are unusable.
+    #[error("{file}: line {id:?}: {message}")]
+    Line {
+        /// The file's name.
+        file: String,
+        /// The line's id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One line as written in the table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineSpec {
+    id: String,
+    tools: Vec<String>,
+    text: String,
+    #[serde(default)]
+    dates: Vec<String>,
+    #[serde(default)]
+    within: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSpec {
+    #[serde(default)]
+    line: Vec<LineSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Lit(String),
+    Date,
+    Any,
+}
+
+#[derive(Debug)]
+struct Shape {
+    spec: LineSpec,
+    parts: Vec<Part>,
+    /// Over the folded line: one group per part.
+    regex: regex::Regex,
+    /// Literal characters: the more, the more specific.
+    weight: usize,
+    /// The longest ASCII word of its text, by which it is found.
+    anchor: String,
+}
+
+/// A compiled table of boilerplate lines.
+#[derive(Debug)]
+pub struct Lines {
+    shapes: Vec<Shape>,
+    /// Any shape's anchor word, on raw text.
+    anchors: Option<regex::bytes::Regex>,
+}
+
+/// A boilerplate line found in a text.
+#[derive(Debug, Clone)]
+pub(super) struct Matched {
+    /// The line's byte range in the text.
+    pub span: Range<usize>,
+    /// How reports name it: `the boilerplate line "..." (tool, tool)`.
+    pub name: String,
+}
+
+static BUILTIN: LazyLock<Lines> = LazyLock::new(|| {
+    Lines::parse(
+        "boilerplate.toml",
+        include_str!("../../markers/boilerplate.toml"),
+    )
+    .expect("the built-in boilerplate table is valid (checked by its unit test)")
+});
+
+impl Lines {
+    /// The lines that ship with weir (`markers/boilerplate.toml`).
+    pub fn builtin() -> &'static Lines {
+        &BUILTIN
+    }
+
+    /// Loads a table written like `markers/boilerplate.toml`; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Lines, LinesError> {
+        let spec: FileSpec = toml::from_str(text).map_err(|e| LinesError::Toml {
+            file: file.to_owned(),
+            message: e.to_string(),
+        })?;
+        let mut shapes: Vec<Shape> = Vec::new();
+        for line in spec.line {
+            let err = |message: String| LinesError::Line {
+                file: file.to_owned(),
+                id: line.id.clone(),
+                message,
+            };
+            let parts = parts(&line.text).map_err(err)?;
+            let anchor = parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Lit(s) => Some(s),
+                    _ => None,
+                })
+                .flat_map(|s| s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+                .max_by_key(|w| w.len())
+                .unwrap_or("")
+                .to_owned();
+            if anchor.len() < 3 {
+                return Err(err(
+                    "needs a word of three or more ASCII letters to be found by".into(),
+                ));
+            }
+            for form in &line.dates {
+                if form != "any" && !valid_form(form) {
+                    return Err(err(format!(
+                        "date form {form:?} does not read back as itself"
+                    )));
+                }
+            }
+            if !line.dates.is_empty() && !parts.contains(&Part::Date) {
+                return Err(err("has date forms but no {date} in its text".into()));
+            }
+            let mut pattern = String::from(r"^[ \t]*");
+            for p in &parts {
+                match p {
+                    Part::Lit(s) => {
+                        let words: Vec<String> = s.split(' ').map(regex::escape).collect();
+                        pattern.push('(');
+                        pattern.push_str(&words.join(" +"));
+                        pattern.push(')');
+                    }
+                    Part::Date => pattern.push_str("(.+?)"),
+                    Part::Any => pattern.push_str("(.*?)"),
+                }
+            }
+            pattern.push_str(r"[ \t\r]*$");
+            let regex = regex::Regex::new(&pattern).map_err(|e| err(e.to_string()))?;
+            let weight = parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => s.len(),
+                    _ => 0,
+                })
+                .sum();
+            if shapes.iter().any(|s| s.spec.id == line.id) {
+                return Err(err("the id is used twice".into()));
+            }
+            shapes.push(Shape {
+                spec: line,
+                parts,
+                regex,
+                weight,
+                anchor,
+            });
+        }
+        let mut words: Vec<&str> = shapes.iter().map(|s| s.anchor.as_str()).collect();
+        words.sort();
+        words.dedup();
+        let anchors = if words.is_empty() {
+            None
+        } else {
+            let alternation: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+            Some(
+                regex::bytes::Regex::new(&alternation.join("|")).map_err(|e| LinesError::Toml {
+                    file: file.to_owned(),
+                    message: e.to_string(),
+                })?,
+            )
+        };
+        Ok(Lines { shapes, anchors })
+    }
+
+    /// The ids of the lines in the table, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.shapes.iter().map(|s| s.spec.id.as_str())
+    }
+
+    /// Finds the table's lines in `text`, appends a marker for every deviation from how the
+    /// tool writes them, and returns the lines found.
+    pub(super) fn scan(&self, text: &str, role: Role, out: &mut Vec<Marker>) -> Vec<Matched> {
+        let mut found = Vec::new();
+        let Some(anchors) = &self.anchors else {
+            return found;
+        };
+        let tool_text = matches!(role, Role::System | Role::Meta);
+        let b = text.as_bytes();
+        // Per shape, whether the text holds one of its `within` strings (asked once).
+        let mut within: Vec<Option<bool>> = vec![None; self.shapes.len()];
+        let mut done_line = usize::MAX;
+        for hit in anchors.find_iter(b) {
+            let start = memchr::memrchr(b'\n', &b[..hit.start()]).map_or(0, |p| p + 1);
+            if start == done_line {
+                continue;
+            }
+            done_line = start;
+            let end = memchr::memchr(b'\n', &b[hit.end()..]).map_or(b.len(), |p| hit.end() + p);
+            let line = &text[start..end];
+            let (folded, map) = fold(line);
+            let mut best: Option<(usize, regex::Captures)> = None;
+            for (k, shape) in self.shapes.iter().enumerate() {
+                if !line.contains(shape.anchor.as_str()) {
+                    continue;
+                }
+                if !tool_text {
+                    let holds = *within[k].get_or_insert_with(|| {
+                        shape
+                            .spec
+                            .within
+                            .iter()
+                            .any(|w| memchr::memmem::find(b, w.as_bytes()).is_some())
+                    });
+                    if !holds {
+                        continue;
+                    }
+                }
+                if let Some(caps) = shape.regex.captures(&folded) {
+                    if best
+                        .as_ref()
+                        .is_none_or(|(j, _)| self.shapes[*j].weight < shape.weight)
+                    {
+                        best = Some((k, caps));
+                    }
+                }
+            }
+            let Some((k, caps)) = best else {
+                continue;
+            };
+            let shape = &self.shapes[k];
+            let name = shape.name();
+            let line_view = Line {
+                line,
+                offset: start,
+                folded: &folded,
+                map: &map,
+            };
+            let mut devs = Vec::new();
+            for (i, part) in shape.parts.iter().enumerate() {
+                let Some(g) = caps.get(i + 1) else {
+                    continue;
+                };
+                match part {
+                    Part::Lit(lit) => line_view.literal(lit, g.range(), &mut devs),
+                    Part::Date => {
+                        if let Some(m) = line_view.date(&shape.spec.dates, g.range(), &name) {
+                            out.push(m);
+                        } else if !shape.spec.dates.iter().any(|f| f == "any") {
+                            line_view.literal_chars(g.range(), &mut devs);
+                        }
+                    }
+                    Part::Any => {}
+                }
+            }
+            push_deviations(text, devs, &name, out);
+            found.push(Matched {
+                span: start..end,
+                name,
+            });
+        }
+        found
+    }
+}
+
+impl Shape {
+    fn name(&self) -> String {
+        format!(
+            "the boilerplate line {:?} ({})",
+            self.spec.text,
+            self.spec.tools.join(", ")
+        )
+    }
+}
+
+/// A character of a boilerplate line rendered otherwise: its byte range in the text and the
+/// tool's rendering (empty for an extra character).
+struct Deviation {
+    span: Range<usize>,
+    plain: String,
+}
+
+/// One matched line: the raw line, where it starts in the text, and its folded form with a
+/// map from each folded byte to the raw byte (within the line) it came from.
+struct Line<'a> {
+    line: &'a str,
+    offset: usize,
+    folded: &'a str,
+    map: &'a [usize],
+}
+
+impl Line<'_> {
+    /// The raw character a folded byte came from, and its range in the text.
+    fn raw(&self, folded_at: usize) -> (char, Range<usize>) {
+        let at = self.map[folded_at];
+        let c = self.line[at..].chars().next().unwrap_or(' ');
+        (c, self.offset + at..self.offset + at + c.len_utf8())
+    }
+
+    /// Compares the folded range `r` with the literal `lit` (one space in `lit` stands for
+    /// a run of spaces in the line): a raw character other than the literal's, or a second
+    /// space, is a deviation.
+    fn literal(&self, lit: &str, r: Range<usize>, devs: &mut Vec<Deviation>) {
+        let mut folded = self.folded[r.clone()].char_indices().peekable();
+        for want in lit.chars() {
+            let Some((off, _)) = folded.next() else {
+                return;
+            };
+            let (raw, span) = self.raw(r.start + off);
+            if raw != want {
+                devs.push(Deviation {
+                    span,
+                    plain: want.to_string(),
+                });
+            }
+            if want == ' ' {
+                while let Some(&(off, ' ')) = folded.peek() {
+                    folded.next();
+                    let (_, span) = self.raw(r.start + off);
+                    devs.push(Deviation {
+                        span,
+                        plain: String::new(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Every folded character in `r` whose raw form differs (a foreign digit in a date).
+    fn literal_chars(&self, r: Range<usize>, devs: &mut Vec<Deviation>) {
+        for (off, want) in self.folded[r.clone()].char_indices() {
+            let (raw, span) = self.raw(r.start + off);
+            if raw != want {
+                devs.push(Deviation {
+                    span,
+                    plain: want.to_string(),
+                });
+            }
+        }
+    }
+
+    /// A marker for a date in a form the tool does not write, over the whole date; `None`
+    /// when the date is in one of `forms` (or any form is allowed, or it is not a date).
+    fn date(&self, forms: &[String], r: Range<usize>, name: &str) -> Option<Marker> {
+        if forms.is_empty() || forms.iter().any(|f| f == "any") {
+            return None;
+        }
+        let text = &self.folded[r.clone()];
+        let reading = date::read(text)?;
+        if forms.iter().any(|f| date::is_in(text, f)) {
+            return None;
+        }
+        let first = self.raw(r.start).1;
+        let last = self.raw(r.end - 1).1;
+        let span = first.start..last.end;
+        let raw = &self.line[span.start - self.offset..span.end - self.offset];
+        let plain = reading
+            .ymd
+            .map(|ymd| date::render(&forms[0], ymd))
+            .unwrap_or_else(|| raw.to_owned());
+        Some(Marker {
+            kind: MarkerKind::Boilerplate,
+            code_points: raw.chars().collect(),
+            deliberate: true,
+            why: format!(
+                "date written in the form {} where {name} writes {}",
+                reading.form, forms[0]
+            ),
+            plain: Some(plain),
+            hidden: None,
+            span,
+        })
+    }
+}
+
+/// Turns deviations into markers, one per run of adjacent ones.
+fn push_deviations(text: &str, devs: Vec<Deviation>, name: &str, out: &mut Vec<Marker>) {
+    let mut i = 0;
+    while i < devs.len() {
+        let mut j = i + 1;
+        while j < devs.len() && devs[j].span.start == devs[j - 1].span.end {
+            j += 1;
+        }
+        let run = &devs[i..j];
+        let span = run[0].span.start..run[run.len() - 1].span.end;
+        let chars: Vec<char> = text[span.clone()].chars().collect();
+        let plain: String = run.iter().map(|d| d.plain.as_str()).collect();
+        let want = if plain.is_empty() {
+            "nothing".to_owned()
+        } else {
+            plain_name(&plain)
+        };
+        out.push(Marker {
+            kind: MarkerKind::Boilerplate,
+            why: format!("{} in place of {want} in {name}", names(&chars)),
+            code_points: chars,
+            deliberate: true,
+            plain: Some(plain),
+            hidden: None,
+            span,
+        });
+        i = j;
+    }
+}
+
+/// How a report names the plain form a deviation stands in for.
+fn plain_name(plain: &str) -> String {
+    match plain {
+        "'" => "an ASCII apostrophe".into(),
+        "\"" => "an ASCII quotation mark".into(),
+        "-" => "an ASCII hyphen".into(),
+        " " => "a space".into(),
+        p => format!("{p:?}"),
+    }
+}
+
+/// The line with every listed character replaced by its plain form (hidden ones removed),
+/// and for each byte of the result the raw byte it came from.
+fn fold(line: &str) -> (String, Vec<usize>) {
+    let mut folded = String::with_capacity(line.len());
+    let mut map = Vec::with_capacity(line.len());
+    for (i, c) in line.char_indices() {
+        let out = match table::lookup(c) {
+            None => Some(c),
+            Some(info) => match info.class {
+                Class::Invisible | Class::Tag | Class::Bidi(_) | Class::Selector => None,
+                _ => info.plain,
+            },
+        };
+        if let Some(o) = out {
+            folded.push(o);
+            map.extend(std::iter::repeat_n(i, o.len_utf8()));
+        }
+    }
+    (folded, map)
+}
+
+/// Splits a line's text into literal parts and holes.
+fn parts(text: &str) -> Result<Vec<Part>, String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            parts.push(Part::Lit(rest[..open].to_owned()));
+        }
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| "an unclosed '{'".to_owned())?
+            + open;
+        parts.push(match &rest[open + 1..close] {
+            "date" => Part::Date,
+            "any" => Part::Any,
+            other => {
+                return Err(format!(
+                    "unknown hole {{{other}}} (known: {{date}}, {{any}})"
+                ));
+            }
+        });
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Lit(rest.to_owned()));
+    }
+    if parts
+        .windows(2)
+        .any(|w| !matches!(w[0], Part::Lit(_)) && !matches!(w[1], Part::Lit(_)))
+    {
+        return Err("two holes next to each other cannot be told apart".into());
+    }
+    Ok(parts)
+}
+
+/// Whether a date form reads back as itself.
+fn valid_form(form: &str) -> bool {
+    let sample = date::render(form, (2026, 3, 14));
+    form.contains("YYYY") && date::is_in(&sample, form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_table_loads() {
+        let lines = Lines::builtin();
+        assert!(lines.ids().count() > 0);
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        let bad = |t: &str| Lines::parse("t.toml", t).unwrap_err().to_string();
+        assert!(bad("[[line]]\nid='x'\ntools=['t']\ntext='{date}'\n").contains("three or more"));
+        assert!(
+            bad("[[line]]\nid='x'\ntools=['t']\ntext='Date {when}'\n").contains("unknown hole")
+        );
+        assert!(
+            bad("[[line]]\nid='x'\ntools=['t']\ntext='Today {date}'\ndates=['DD-QQ']\n")
+                .contains("read back")
+        );
+        assert!(
+            bad("[[line]]\nid='x'\ntools=['t']\ntext='Today {any}{date}'\n")
+                .contains("next to each other")
+        );
+        assert!(bad("[[line]]\nid='x'\ntools=['t']\ntext='Today'\nextra=1\n").contains("t.toml"));
+    }
+
+    #[test]
+    fn folds_with_a_map() {
+        let (f, map) = fold("a\u{2019}b\u{200B}c");
+        assert_eq!(f, "a'bc");
+        assert_eq!(map, vec![0, 1, 4, 8]);
+    }
+}
