@@ -331,6 +331,17 @@ fn a_minority_apostrophe_in_the_tools_text() {
         (m.code_points.clone(), m.plain.as_deref()),
         (vec!['\u{2010}'], Some("-"))
     );
+    // A list bullet drawn with another dash among ASCII ones.
+    let (text, span) = place("Rules:\n- be brief\n- be right\n@ be kind\n", "\u{2010}");
+    let m = only(&text, Role::System);
+    assert_eq!((m.kind, m.span), (MarkerKind::Confusable, span));
+    assert!(m.why.contains("list bullet"), "{}", m.why);
+    // Instructions assembled from parts: a paragraph written with curly apostrophes
+    // throughout is that part's style, whatever the other paragraphs use.
+    clean(
+        "Don't guess. It's fine to ask.\n\nNever edit the user’s files; don’t push.\n\nWe're done, that's all.",
+        &[Role::System],
+    );
 }
 
 #[test]
@@ -461,7 +472,7 @@ fn boilerplate_lines_need_their_block_outside_the_tools_text() {
     let m = only("Today’s date is 2026-03-14.", Role::System);
     assert_eq!(m.kind, MarkerKind::Boilerplate);
     // Where the tool allows the user's locale, any date form is its own.
-    let ctx = "This is the CLI. We are setting up the context for our chat.\n";
+    let ctx = "<session_context>\nThis is the CLI. We are setting up the context for our chat.\n";
     clean(
         &format!(
             "{ctx}Today's date is samedi 14 mars 2026 (formatted according to the user's locale)."
@@ -525,7 +536,7 @@ fn boilerplate_deviations_of_every_sort() {
 #[test]
 fn text_that_arrives_json_escaped() {
     let raw =
-        br#"{"system":"Answer briefly.\u200b\nToday\u2019s date: 2026-03-14","x":"\ud83d\ude00"}"#;
+        br#"{"system":"Answer briefly.\u200b\nToday\u2019s date is 2026-03-14.","x":"\ud83d\ude00"}"#;
     let mut seen = Vec::new();
     json::strings(raw, |path, range| {
         let mut text = Vec::new();

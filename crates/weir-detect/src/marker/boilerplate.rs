@@ -55,6 +55,8 @@ struct LineSpec {
     dates: Vec<String>,
     #[serde(default)]
     within: Vec<String>,
+    #[serde(default)]
+    anchor: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,7 +130,7 @@ impl Lines {
                 message,
             };
             let parts = parts(&line.text).map_err(err)?;
-            let anchor = parts
+            let longest = parts
                 .iter()
                 .filter_map(|p| match p {
                     Part::Lit(s) => Some(s),
@@ -138,10 +140,22 @@ impl Lines {
                 .max_by_key(|w| w.len())
                 .unwrap_or("")
                 .to_owned();
-            if anchor.len() < 3 {
+            let anchor = line.anchor.clone().unwrap_or(longest);
+            if anchor.len() < 3
+                || !anchor
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            {
                 return Err(err(
-                    "needs a word of three or more ASCII letters to be found by".into(),
+                    "needs a word of three or more ASCII letters, digits or underscores to be found by"
+                        .into(),
                 ));
+            }
+            if !parts
+                .iter()
+                .any(|p| matches!(p, Part::Lit(s) if s.contains(anchor.as_str())))
+            {
+                return Err(err(format!("its anchor {anchor:?} is not in its text")));
             }
             for form in &line.dates {
                 if form != "any" && !valid_form(form) {
@@ -219,6 +233,15 @@ impl Lines {
         let b = text.as_bytes();
         // Per shape, whether the text holds one of its `within` strings (asked once).
         let mut within: Vec<Option<bool>> = vec![None; self.shapes.len()];
+        let mut holds = |k: usize| {
+            *within[k].get_or_insert_with(|| {
+                self.shapes[k]
+                    .spec
+                    .within
+                    .iter()
+                    .any(|w| memchr::memmem::find(b, w.as_bytes()).is_some())
+            })
+        };
         let mut done_line = usize::MAX;
         for hit in anchors.find_iter(b) {
             let start = memchr::memrchr(b'\n', &b[..hit.start()]).map_or(0, |p| p + 1);
@@ -228,70 +251,60 @@ impl Lines {
             done_line = start;
             let end = memchr::memchr(b'\n', &b[hit.end()..]).map_or(b.len(), |p| hit.end() + p);
             let line = &text[start..end];
-            let (folded, map) = fold(line);
-            let mut best: Option<(usize, regex::Captures)> = None;
-            for (k, shape) in self.shapes.iter().enumerate() {
-                if !line.contains(shape.anchor.as_str()) {
-                    continue;
-                }
-                if !tool_text {
-                    let holds = *within[k].get_or_insert_with(|| {
-                        shape
-                            .spec
-                            .within
-                            .iter()
-                            .any(|w| memchr::memmem::find(b, w.as_bytes()).is_some())
-                    });
-                    if !holds {
-                        continue;
-                    }
-                }
-                if let Some(caps) = shape.regex.captures(&folded) {
-                    if best
-                        .as_ref()
-                        .is_none_or(|(j, _)| self.shapes[*j].weight < shape.weight)
-                    {
-                        best = Some((k, caps));
-                    }
-                }
-            }
-            let Some((k, caps)) = best else {
+            if line.len() > MAX_LINE {
                 continue;
-            };
-            let shape = &self.shapes[k];
-            let name = shape.name();
-            let line_view = Line {
+            }
+            // The shapes that could be this line: their anchor is in it, and outside the
+            // tool's own text, their block is in the text.
+            let candidates: Vec<(usize, bool)> = (0..self.shapes.len())
+                .filter(|&k| line.contains(self.shapes[k].anchor.as_str()))
+                .map(|k| (k, holds(k)))
+                .filter(|&(_, holds)| holds || tool_text)
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let (folded, map) = fold(line);
+            let view = Line {
                 line,
                 offset: start,
                 folded: &folded,
                 map: &map,
             };
-            let mut devs = Vec::new();
-            for (i, part) in shape.parts.iter().enumerate() {
-                let Some(g) = caps.get(i + 1) else {
+            // Of the shapes that match, the one whose block is in the text, then the one the
+            // line deviates from least (two tools may write the same words with other dates),
+            // then the most specific.
+            let mut best: Option<(Rank, usize, Vec<Marker>)> = None;
+            for (k, in_block) in candidates {
+                let shape = &self.shapes[k];
+                let Some(caps) = shape.regex.captures(&folded) else {
                     continue;
                 };
-                match part {
-                    Part::Lit(lit) => line_view.literal(lit, g.range(), &mut devs),
-                    Part::Date => {
-                        if let Some(m) = line_view.date(&shape.spec.dates, g.range(), &name) {
-                            out.push(m);
-                        } else if !shape.spec.dates.iter().any(|f| f == "any") {
-                            line_view.literal_chars(g.range(), &mut devs);
-                        }
-                    }
-                    Part::Any => {}
+                let markers = view.check(shape, &caps, text);
+                let rank = (in_block, usize::MAX - markers.len(), shape.weight);
+                if best.as_ref().is_none_or(|(r, _, _)| *r < rank) {
+                    best = Some((rank, k, markers));
                 }
             }
-            push_deviations(text, devs, &name, out);
-            found.push(Matched {
-                span: start..end,
-                name,
-            });
+            if let Some((_, k, markers)) = best {
+                out.extend(markers);
+                found.push(Matched {
+                    span: start..end,
+                    name: self.shapes[k].name(),
+                });
+            }
         }
         found
     }
 }
+
+/// How well a shape fits a line: its block is in the text, fewer deviations (as
+/// `usize::MAX - n`), more literal characters. Higher is better.
+type Rank = (bool, usize, usize);
+
+/// Lines longer than this are not boilerplate lines (they hold a pasted file or a minified
+/// script), and are not folded and matched.
+const MAX_LINE: usize = 4096;
 
 impl Shape {
     fn name(&self) -> String {
@@ -320,6 +333,32 @@ struct Line<'a> {
 }
 
 impl Line<'_> {
+    /// The markers for every way this line, matched by `shape`, deviates from it.
+    fn check(&self, shape: &Shape, caps: &regex::Captures, text: &str) -> Vec<Marker> {
+        let name = shape.name();
+        let mut out = Vec::new();
+        let mut devs = Vec::new();
+        for (i, part) in shape.parts.iter().enumerate() {
+            let Some(g) = caps.get(i + 1) else {
+                continue;
+            };
+            match part {
+                Part::Lit(lit) => self.literal(lit, g.range(), &mut devs),
+                Part::Date => {
+                    if let Some(m) = self.date(&shape.spec.dates, g.range(), &name) {
+                        out.push(m);
+                    } else if !shape.spec.dates.iter().any(|f| f == "any") {
+                        self.literal_chars(g.range(), &mut devs);
+                    }
+                }
+                Part::Any => {}
+            }
+        }
+        push_deviations(text, devs, &name, &mut out);
+        out.sort_by_key(|m| m.span.start);
+        out
+    }
+
     /// The raw character a folded byte came from, and its range in the text.
     fn raw(&self, folded_at: usize) -> (char, Range<usize>) {
         let at = self.map[folded_at];

@@ -10,20 +10,26 @@ use std::ops::Range;
 use super::table::{self, Class, Punct};
 use super::{Ctx, Hit, Marker, MarkerKind, names, script};
 
-/// The look-alike rules over one text; counts of plain and other forms are taken once, when
-/// first needed.
+/// The look-alike rules over one text; counts of plain and other forms are taken once per
+/// paragraph, when first needed.
 pub(super) struct Look<'a> {
     ctx: &'a Ctx<'a>,
     hits: &'a [Hit],
-    slots: Option<Slots>,
+    slots: Vec<(Range<usize>, Slots)>,
 }
 
-/// How often the tool's text writes an apostrophe inside a word, and a hyphen inside a word
-/// or before a number, in plain ASCII and in another form.
+/// How often a paragraph of the tool's text writes an apostrophe inside a word, and a hyphen
+/// inside a word or before a number, in plain ASCII and in another form.
+///
+/// Counted per paragraph, not per text: a tool's instructions are assembled from parts
+/// written at different times, and one part written with curly apostrophes throughout is that
+/// part's style, the same for every user. A curly apostrophe in a paragraph that otherwise
+/// writes ASCII ones is the odd one out.
 #[derive(Debug, Default)]
 struct Slots {
     apostrophe: [usize; 2],
     hyphen: [usize; 2],
+    bullet: [usize; 2],
 }
 
 /// A place where the plain form and its look-alikes do the same job.
@@ -31,6 +37,8 @@ struct Slots {
 enum Slot {
     Apostrophe,
     Hyphen,
+    /// A dash opening a list item: `- item`.
+    Bullet,
 }
 
 impl<'a> Look<'a> {
@@ -38,7 +46,7 @@ impl<'a> Look<'a> {
         Look {
             ctx,
             hits,
-            slots: None,
+            slots: Vec::new(),
         }
     }
 
@@ -64,17 +72,18 @@ impl<'a> Look<'a> {
                 if !ctx.tool_text() {
                     return None;
                 }
-                let slot = slot(p, ctx.prev(span.start), ctx.next(span.end))?;
-                let [plain_n, other_n] = self.slots().count(slot);
-                if plain_n < 2 || other_n >= plain_n {
+                let slot = slot(p, ctx.text, &span)?;
+                let [plain_n, other_n] = self.slots(span.start).count(slot);
+                if plain_n == 0 || other_n > plain_n {
                     return None;
                 }
                 let (job, form) = match slot {
                     Slot::Apostrophe => ("an apostrophe", "ASCII apostrophes"),
                     Slot::Hyphen => ("a hyphen", "ASCII hyphens"),
+                    Slot::Bullet => ("a list bullet", "ASCII hyphens as bullets"),
                 };
                 let why = format!(
-                    "{} in place of {job} {}, which otherwise use {form} ({plain_n} of them)",
+                    "{} in place of {job} {}, in a paragraph that otherwise writes {form} ({plain_n} of them)",
                     names(&chars),
                     ctx.place(&span)
                 );
@@ -207,34 +216,39 @@ impl<'a> Look<'a> {
             || short_word_before(ctx.text, span.start)
     }
 
-    fn slots(&mut self) -> &Slots {
+    /// The counts for the paragraph around `at`.
+    fn slots(&mut self, at: usize) -> &Slots {
         let (text, hits) = (self.ctx.text, self.hits);
-        self.slots.get_or_insert_with(|| {
-            let mut s = Slots::default();
-            let b = text.as_bytes();
-            for at in memchr::memchr2_iter(b'\'', b'-', b) {
-                let punct = if b[at] == b'\'' {
-                    Punct::Single
-                } else {
-                    Punct::Hyphen
-                };
-                let prev = text[..at].chars().next_back();
-                let next = text[at + 1..].chars().next();
-                if let Some(slot) = slot(punct, prev, next) {
-                    s.add(slot, 0);
-                }
-            }
-            for h in hits {
-                if let Class::Punct(p) = h.info.class {
-                    let prev = text[..h.at].chars().next_back();
-                    let next = text[h.end()..].chars().next();
-                    if let Some(slot) = slot(p, prev, next) {
-                        s.add(slot, 1);
+        let i = match self.slots.iter().position(|(r, _)| r.contains(&at)) {
+            Some(i) => i,
+            None => {
+                let para = paragraph(text, at);
+                let mut s = Slots::default();
+                let b = &text.as_bytes()[..para.end];
+                for at in
+                    memchr::memchr2_iter(b'\'', b'-', &b[para.start..]).map(|i| para.start + i)
+                {
+                    let punct = if b[at] == b'\'' {
+                        Punct::Single
+                    } else {
+                        Punct::Hyphen
+                    };
+                    if let Some(slot) = slot(punct, text, &(at..at + 1)) {
+                        s.add(slot, 0);
                     }
                 }
+                for h in hits.iter().filter(|h| para.contains(&h.at)) {
+                    if let Class::Punct(p) = h.info.class {
+                        if let Some(slot) = slot(p, text, &(h.at..h.end())) {
+                            s.add(slot, 1);
+                        }
+                    }
+                }
+                self.slots.push((para, s));
+                self.slots.len() - 1
             }
-            s
-        })
+        };
+        &self.slots[i].1
     }
 }
 
@@ -243,6 +257,7 @@ impl Slots {
         match slot {
             Slot::Apostrophe => self.apostrophe[form] += 1,
             Slot::Hyphen => self.hyphen[form] += 1,
+            Slot::Bullet => self.bullet[form] += 1,
         }
     }
 
@@ -250,17 +265,27 @@ impl Slots {
         match slot {
             Slot::Apostrophe => self.apostrophe,
             Slot::Hyphen => self.hyphen,
+            Slot::Bullet => self.bullet,
         }
     }
 }
 
-/// The job a quote or dash does between `prev` and `next`, when it is one that the plain form
-/// does in the same text: an apostrophe inside a word, a hyphen inside a word or a minus before
-/// a number. Quotation marks and dashes between phrases are style, not a slot.
-fn slot(p: Punct, prev: Option<char>, next: Option<char>) -> Option<Slot> {
+/// The job a quote or dash at `span` does, when it is one that the plain form does in the
+/// same text: an apostrophe inside a word, a hyphen inside a word or a minus before a number,
+/// a dash opening a list item. Quotation marks and dashes between phrases are style, not a
+/// slot.
+fn slot(p: Punct, text: &str, span: &Range<usize>) -> Option<Slot> {
+    let prev = text[..span.start].chars().next_back();
+    let next = text[span.end..].chars().next();
     let alpha = |c: Option<char>| c.is_some_and(char::is_alphabetic);
     let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let line_start = text[..span.start]
+        .bytes()
+        .rev()
+        .take_while(|&b| b != b'\n')
+        .all(|b| b == b' ' || b == b'\t');
     match p {
+        Punct::Hyphen | Punct::Dash if line_start && next == Some(' ') => Some(Slot::Bullet),
         Punct::Single if alpha(prev) && alpha(next) => Some(Slot::Apostrophe),
         Punct::Hyphen
             if alnum(next) && (alnum(prev) || next.is_some_and(|c| c.is_ascii_digit())) =>
@@ -269,6 +294,30 @@ fn slot(p: Punct, prev: Option<char>, next: Option<char>) -> Option<Slot> {
         }
         _ => None,
     }
+}
+
+/// The paragraph around `at`: the lines between the blank lines (or the text's ends) before
+/// and after it.
+fn paragraph(text: &str, at: usize) -> Range<usize> {
+    let b = text.as_bytes();
+    let blank = |line: &[u8]| line.iter().all(|c| c.is_ascii_whitespace());
+    let mut start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |p| p + 1);
+    while start > 0 {
+        let prev = memchr::memrchr(b'\n', &b[..start - 1]).map_or(0, |p| p + 1);
+        if blank(&b[prev..start - 1]) {
+            break;
+        }
+        start = prev;
+    }
+    let mut end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |p| at + p);
+    while end < b.len() {
+        let next = memchr::memchr(b'\n', &b[end + 1..]).map_or(b.len(), |p| end + 1 + p);
+        if blank(&b[end + 1..next]) {
+            break;
+        }
+        end = next;
+    }
+    start..end
 }
 
 /// Whether the word just before `at` has one or two letters.
@@ -349,14 +398,24 @@ mod tests {
 
     #[test]
     fn slots() {
-        assert!(slot(Punct::Single, Some('n'), Some('t')) == Some(Slot::Apostrophe));
-        assert!(slot(Punct::Single, Some(' '), Some('t')).is_none());
-        assert!(slot(Punct::Hyphen, Some(' '), Some('5')) == Some(Slot::Hyphen));
-        assert!(slot(Punct::Hyphen, Some('a'), Some('b')) == Some(Slot::Hyphen));
-        assert!(slot(Punct::Dash, Some('a'), Some('b')).is_none());
+        let at = |t: &'static str, p: Punct| {
+            let i = t.find('|').unwrap();
+            slot(p, t, &(i..i + 1))
+        };
+        assert!(at("don|t", Punct::Single) == Some(Slot::Apostrophe));
+        assert!(at("say |this", Punct::Single).is_none());
+        assert!(at("x = |5", Punct::Hyphen) == Some(Slot::Hyphen));
+        assert!(at("built|in", Punct::Hyphen) == Some(Slot::Hyphen));
+        assert!(at("word|word", Punct::Dash).is_none());
+        assert!(at("list:\n  | item", Punct::Dash) == Some(Slot::Bullet));
+        assert!(at("a | b", Punct::Hyphen).is_none());
         assert!(short_word_before("voir à", "voir à".len()));
         assert!(short_word_before("de", 2));
         assert!(!short_word_before("house", 5));
         assert!(!short_word_before("x1", 2));
+        let t = "one\ntwo\n\nthree\nfour\n \nfive";
+        assert_eq!(&t[paragraph(t, 1)], "one\ntwo");
+        assert_eq!(&t[paragraph(t, t.find("four").unwrap())], "three\nfour");
+        assert_eq!(&t[paragraph(t, t.len() - 1)], "five");
     }
 }
