@@ -12,6 +12,7 @@
 //! strings, the block the tool wraps it in, so a person who types the same sentence with a
 //! curly apostrophe is not reported.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -83,6 +84,9 @@ struct Shape {
     weight: usize,
     /// The longest ASCII word of its text, by which it is found.
     anchor: String,
+    /// The word the line starts with, when it starts with a literal: a line that does not
+    /// start with it (spaces aside) is not this line, and is not matched further.
+    lead: String,
 }
 
 /// A compiled table of boilerplate lines.
@@ -91,6 +95,13 @@ pub struct Lines {
     shapes: Vec<Shape>,
     /// Any shape's anchor word, on raw text.
     anchors: Option<regex::bytes::Regex>,
+    /// Each anchor word and the shapes it finds.
+    words: Vec<(String, Vec<usize>)>,
+    /// Any shape's `within` string: outside the tool's own text, a text without one holds no
+    /// line of the table.
+    blocks: Option<memchr::memmem::Finder<'static>>,
+    /// Every `within` string, when there are several distinct ones.
+    block_set: Option<regex::bytes::Regex>,
 }
 
 /// A boilerplate line found in a text.
@@ -182,6 +193,15 @@ impl Lines {
             }
             pattern.push_str(r"[ \t\r]*$");
             let regex = regex::Regex::new(&pattern).map_err(|e| err(e.to_string()))?;
+            let lead = match parts.first() {
+                Some(Part::Lit(s)) => s
+                    .trim_start()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+                _ => String::new(),
+            };
             let weight = parts
                 .iter()
                 .map(|p| match p {
@@ -198,15 +218,22 @@ impl Lines {
                 regex,
                 weight,
                 anchor,
+                lead,
             });
         }
-        let mut words: Vec<&str> = shapes.iter().map(|s| s.anchor.as_str()).collect();
-        words.sort();
-        words.dedup();
+        let mut words: Vec<(String, Vec<usize>)> = Vec::new();
+        for (k, shape) in shapes.iter().enumerate() {
+            match words.iter_mut().find(|(w, _)| *w == shape.anchor) {
+                Some((_, ks)) => ks.push(k),
+                None => words.push((shape.anchor.clone(), vec![k])),
+            }
+        }
+        // Longest first, so that of two anchors starting at one place the longer is found.
+        words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         let anchors = if words.is_empty() {
             None
         } else {
-            let alternation: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+            let alternation: Vec<String> = words.iter().map(|(w, _)| regex::escape(w)).collect();
             Some(
                 regex::bytes::Regex::new(&alternation.join("|")).map_err(|e| LinesError::Toml {
                     file: file.to_owned(),
@@ -214,7 +241,45 @@ impl Lines {
                 })?,
             )
         };
-        Ok(Lines { shapes, anchors })
+        let mut within: Vec<&str> = shapes
+            .iter()
+            .flat_map(|s| s.spec.within.iter().map(String::as_str))
+            .collect();
+        within.sort();
+        within.dedup();
+        let (blocks, block_set) = match within[..] {
+            [] => (None, None),
+            [one] => (
+                Some(memchr::memmem::Finder::new(one.as_bytes()).into_owned()),
+                None,
+            ),
+            _ => {
+                let alternation: Vec<String> = within.iter().map(|w| regex::escape(w)).collect();
+                let re = regex::bytes::Regex::new(&alternation.join("|")).map_err(|e| {
+                    LinesError::Toml {
+                        file: file.to_owned(),
+                        message: e.to_string(),
+                    }
+                })?;
+                (None, Some(re))
+            }
+        };
+        Ok(Lines {
+            shapes,
+            anchors,
+            words,
+            blocks,
+            block_set,
+        })
+    }
+
+    /// Whether `b` holds any line's `within` string.
+    fn holds_a_block(&self, b: &[u8]) -> bool {
+        match (&self.blocks, &self.block_set) {
+            (Some(one), _) => one.find(b).is_some(),
+            (_, Some(set)) => set.is_match(b),
+            _ => false,
+        }
     }
 
     /// The ids of the lines in the table, in order.
@@ -231,6 +296,9 @@ impl Lines {
         };
         let tool_text = matches!(role, Role::System | Role::Meta);
         let b = text.as_bytes();
+        if !tool_text && !self.holds_a_block(b) {
+            return found;
+        }
         // Per shape, whether the text holds one of its `within` strings (asked once).
         let mut within: Vec<Option<bool>> = vec![None; self.shapes.len()];
         let mut holds = |k: usize| {
@@ -242,26 +310,30 @@ impl Lines {
                     .any(|w| memchr::memmem::find(b, w.as_bytes()).is_some())
             })
         };
-        let mut done_line = usize::MAX;
-        for hit in anchors.find_iter(b) {
+        let mut hits = anchors.find_iter(b).peekable();
+        let mut candidates: Vec<usize> = Vec::new();
+        while let Some(hit) = hits.next() {
             let start = memchr::memrchr(b'\n', &b[..hit.start()]).map_or(0, |p| p + 1);
-            if start == done_line {
-                continue;
-            }
-            done_line = start;
             let end = memchr::memchr(b'\n', &b[hit.end()..]).map_or(b.len(), |p| hit.end() + p);
-            let line = &text[start..end];
-            if line.len() > MAX_LINE {
-                continue;
+            // The shapes that could be this line: those of every anchor word in it that,
+            // outside the tool's own text, have their block in the text.
+            candidates.clear();
+            let mut word = hit.as_bytes();
+            loop {
+                if let Some((_, ks)) = self.words.iter().find(|(w, _)| w.as_bytes() == word) {
+                    for &k in ks {
+                        if !candidates.contains(&k) && (tool_text || holds(k)) {
+                            candidates.push(k);
+                        }
+                    }
+                }
+                match hits.next_if(|h| h.start() < end) {
+                    Some(h) => word = h.as_bytes(),
+                    None => break,
+                }
             }
-            // The shapes that could be this line: their anchor is in it, and outside the
-            // tool's own text, their block is in the text.
-            let candidates: Vec<(usize, bool)> = (0..self.shapes.len())
-                .filter(|&k| line.contains(self.shapes[k].anchor.as_str()))
-                .map(|k| (k, holds(k)))
-                .filter(|&(_, holds)| holds || tool_text)
-                .collect();
-            if candidates.is_empty() {
+            let line = &text[start..end];
+            if candidates.is_empty() || line.len() > MAX_LINE {
                 continue;
             }
             let (folded, map) = fold(line);
@@ -269,14 +341,19 @@ impl Lines {
                 line,
                 offset: start,
                 folded: &folded,
-                map: &map,
+                map: map.as_deref(),
             };
             // Of the shapes that match, the one whose block is in the text, then the one the
             // line deviates from least (two tools may write the same words with other dates),
             // then the most specific.
             let mut best: Option<(Rank, usize, Vec<Marker>)> = None;
-            for (k, in_block) in candidates {
+            let text_start = folded.trim_start_matches([' ', '\t']);
+            for &k in &candidates {
                 let shape = &self.shapes[k];
+                if !text_start.starts_with(shape.lead.as_str()) {
+                    continue;
+                }
+                let in_block = holds(k);
                 let Some(caps) = shape.regex.captures(&folded) else {
                     continue;
                 };
@@ -324,12 +401,13 @@ struct Deviation {
 }
 
 /// One matched line: the raw line, where it starts in the text, and its folded form with a
-/// map from each folded byte to the raw byte (within the line) it came from.
+/// map from each folded byte to the raw byte (within the line) it came from (`None`: the
+/// line is ASCII and folds to itself).
 struct Line<'a> {
     line: &'a str,
     offset: usize,
     folded: &'a str,
-    map: &'a [usize],
+    map: Option<&'a [usize]>,
 }
 
 impl Line<'_> {
@@ -361,7 +439,7 @@ impl Line<'_> {
 
     /// The raw character a folded byte came from, and its range in the text.
     fn raw(&self, folded_at: usize) -> (char, Range<usize>) {
-        let at = self.map[folded_at];
+        let at = self.map.map_or(folded_at, |m| m[folded_at]);
         let c = self.line[at..].chars().next().unwrap_or(' ');
         (c, self.offset + at..self.offset + at + c.len_utf8())
     }
@@ -484,8 +562,11 @@ fn plain_name(plain: &str) -> String {
 }
 
 /// The line with every listed character replaced by its plain form (hidden ones removed),
-/// and for each byte of the result the raw byte it came from.
-fn fold(line: &str) -> (String, Vec<usize>) {
+/// and for each byte of the result the raw byte it came from; an ASCII line is its own fold.
+fn fold(line: &str) -> (Cow<'_, str>, Option<Vec<usize>>) {
+    if line.is_ascii() {
+        return (Cow::Borrowed(line), None);
+    }
     let mut folded = String::with_capacity(line.len());
     let mut map = Vec::with_capacity(line.len());
     for (i, c) in line.char_indices() {
@@ -501,7 +582,7 @@ fn fold(line: &str) -> (String, Vec<usize>) {
             map.extend(std::iter::repeat_n(i, o.len_utf8()));
         }
     }
-    (folded, map)
+    (Cow::Owned(folded), Some(map))
 }
 
 /// Splits a line's text into literal parts and holes.
@@ -577,6 +658,7 @@ mod tests {
     fn folds_with_a_map() {
         let (f, map) = fold("a\u{2019}b\u{200B}c");
         assert_eq!(f, "a'bc");
-        assert_eq!(map, vec![0, 1, 4, 8]);
+        assert_eq!(map, Some(vec![0, 1, 4, 8]));
+        assert_eq!(fold("plain").1, None);
     }
 }

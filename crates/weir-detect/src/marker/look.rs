@@ -53,17 +53,17 @@ impl<'a> Look<'a> {
     /// The marker a run of look-alikes makes, if it is one.
     pub(super) fn decide(&mut self, run: &[Hit]) -> Option<Marker> {
         let span = run[0].at..run[run.len() - 1].end();
-        let chars: Vec<char> = run.iter().map(|h| h.c).collect();
-        let plain: String = run.iter().filter_map(|h| h.info.plain).collect();
+        let chars = || -> Vec<char> { run.iter().map(|h| h.c).collect() };
+        let plain = || -> String { run.iter().filter_map(|h| h.info.plain).collect() };
         let ctx = self.ctx;
         let (kind, deliberate, why) = match run[0].info.class {
             Class::Space => {
-                if self.ordinary_space(&span, &chars) {
+                if self.ordinary_space(&span, run) {
                     return None;
                 }
                 let why = format!(
                     "{} where an ordinary space belongs, {}",
-                    names(&chars),
+                    names(&chars()),
                     ctx.place(&span)
                 );
                 (MarkerKind::UnusualSpace, ctx.tool_text(), why)
@@ -84,7 +84,7 @@ impl<'a> Look<'a> {
                 };
                 let why = format!(
                     "{} in place of {job} {}, in a paragraph that otherwise writes {form} ({plain_n} of them)",
-                    names(&chars),
+                    names(&chars()),
                     ctx.place(&span)
                 );
                 (MarkerKind::Confusable, true, why)
@@ -92,7 +92,7 @@ impl<'a> Look<'a> {
             Class::Digit => {
                 let number = number_around(ctx.text, &span);
                 if ctx.text[number].bytes().any(|b| b.is_ascii_digit()) {
-                    let why = format!("{} among the ASCII digits of one number", names(&chars));
+                    let why = format!("{} among the ASCII digits of one number", names(&chars()));
                     (MarkerKind::Confusable, true, why)
                 } else if ctx
                     .around_any(&span, |c| script::is_script_letter(c) || script::is_cjk(c))
@@ -101,7 +101,7 @@ impl<'a> Look<'a> {
                 } else {
                     let why = format!(
                         "{} where ASCII digits are expected, {}",
-                        names(&chars),
+                        names(&chars()),
                         ctx.place(&span)
                     );
                     (MarkerKind::Confusable, ctx.tool_text(), why)
@@ -126,14 +126,15 @@ impl<'a> Look<'a> {
                 }
                 if latin > 0 {
                     let why = format!(
-                        "{} in place of Latin '{plain}' inside an otherwise Latin word",
-                        names(&chars)
+                        "{} in place of Latin '{}' inside an otherwise Latin word",
+                        names(&chars()),
+                        plain()
                     );
                     (MarkerKind::Confusable, true, why)
                 } else if ctx.plain_around(&word) {
                     let why = format!(
                         "a word written with look-alikes of Latin letters ({}) {}",
-                        names(&chars),
+                        names(&chars()),
                         ctx.place(&span)
                     );
                     (
@@ -156,8 +157,9 @@ impl<'a> Look<'a> {
                         .next(span.end)
                         .is_some_and(|c| c.is_ascii_alphanumeric());
                 let why = format!(
-                    "{} outside CJK text, where the ASCII form '{plain}' is expected, {}",
-                    names(&chars),
+                    "{} outside CJK text, where the ASCII form '{}' is expected, {}",
+                    names(&chars()),
+                    plain(),
                     ctx.place(&span)
                 );
                 (
@@ -170,10 +172,10 @@ impl<'a> Look<'a> {
         Some(Marker {
             kind,
             span,
-            code_points: chars,
+            code_points: chars(),
             deliberate,
             why,
-            plain: Some(plain),
+            plain: Some(plain()),
             hidden: None,
         })
     }
@@ -181,21 +183,22 @@ impl<'a> Look<'a> {
     /// Whether an unusual space is doing a typographic job: a no-break or thin space where
     /// typography puts one, an ideographic space in CJK text, an Ogham or braille blank among
     /// its own script.
-    fn ordinary_space(&self, span: &Range<usize>, chars: &[char]) -> bool {
+    fn ordinary_space(&self, span: &Range<usize>, run: &[Hit]) -> bool {
         let ctx = self.ctx;
         let prev = ctx.prev(span.start);
         let next = ctx.next(span.end);
         let either = |f: &dyn Fn(char) -> bool| prev.is_some_and(f) || next.is_some_and(f);
-        if chars.iter().all(|&c| c == '\u{3000}') {
+        let all = |c: char| run.iter().all(|h| h.c == c);
+        if all('\u{3000}') {
             return ctx.around_any(span, script::is_cjk);
         }
-        if chars.iter().all(|&c| c == '\u{2800}') {
+        if all('\u{2800}') {
             return either(&|c| ('\u{2801}'..='\u{28FF}').contains(&c));
         }
-        if chars.iter().all(|&c| c == '\u{1680}') {
+        if all('\u{1680}') {
             return either(&|c| ('\u{1681}'..='\u{169F}').contains(&c));
         }
-        let [c] = chars else {
+        let [Hit { c, .. }] = run else {
             return false;
         };
         if !matches!(

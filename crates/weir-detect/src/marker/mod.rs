@@ -292,16 +292,21 @@ fn hits(text: &str, found: &[Marker]) -> Vec<Hit> {
     let b = text.as_bytes();
     let mut hits = Vec::new();
     let mut i = 0;
-    while let Some(at) = next_non_ascii(b, i) {
-        let Some(c) = text[at..].chars().next() else {
-            break;
-        };
-        i = at + c.len_utf8();
-        if let Some(info) = table::lookup(c) {
-            if !found.iter().any(|m| m.span.start <= at && at < m.span.end) {
-                hits.push(Hit { at, c, info });
+    while let Some(start) = next_non_ascii(b, i) {
+        // Walk the run of non-ASCII characters, then skip ahead to the next one.
+        let mut at = start;
+        for c in text[start..].chars() {
+            if c.is_ascii() {
+                break;
             }
+            if let Some(info) = table::lookup(c) {
+                if !found.iter().any(|m| m.span.start <= at && at < m.span.end) {
+                    hits.push(Hit { at, c, info });
+                }
+            }
+            at += c.len_utf8();
         }
+        i = at;
     }
     hits
 }
@@ -338,31 +343,34 @@ impl Ctx<'_> {
         self.text[at..].chars().next()
     }
 
-    /// The text around `span` on its line, up to [`WINDOW`] bytes each side: before, after.
-    fn around(&self, span: &Range<usize>) -> (&str, &str) {
-        let t = self.text;
-        let mut lo = span.start.saturating_sub(WINDOW);
-        while !t.is_char_boundary(lo) {
-            lo += 1;
-        }
-        let mut hi = (span.end + WINDOW).min(t.len());
-        while !t.is_char_boundary(hi) {
-            hi -= 1;
-        }
+    /// Whether some character around `span` on its line, up to [`WINDOW`] bytes each side,
+    /// satisfies `f`. Nearest characters first: an ordinary use is usually told by a
+    /// neighbour, so the common answer costs a character or two.
+    fn around_any(&self, span: &Range<usize>, f: impl Fn(char) -> bool) -> bool {
         // A line ends at a newline or at a line or paragraph separator (which normalize
         // turns into newlines).
-        let breaks = ['\n', '\r', '\u{2028}', '\u{2029}'];
-        let before = &t[lo..span.start];
-        let before = before.rsplit(breaks).next().unwrap_or(before);
-        let after = &t[span.end..hi];
-        let after = after.split(breaks).next().unwrap_or(after);
-        (before, after)
-    }
-
-    /// Whether some character around `span` satisfies `f`.
-    fn around_any(&self, span: &Range<usize>, f: impl Fn(char) -> bool) -> bool {
-        let (before, after) = self.around(span);
-        before.chars().any(&f) || after.chars().any(&f)
+        let line_break = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+        let mut n = 0;
+        for c in self.text[..span.start].chars().rev() {
+            n += c.len_utf8();
+            if n > WINDOW || line_break(c) {
+                break;
+            }
+            if f(c) {
+                return true;
+            }
+        }
+        n = 0;
+        for c in self.text[span.end..].chars() {
+            n += c.len_utf8();
+            if n > WINDOW || line_break(c) {
+                break;
+            }
+            if f(c) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether the words around `span` are plain ASCII (no letter of another script), so no

@@ -132,7 +132,7 @@ const OVERRIDE: Class = Class::Bidi(Bidi::Override);
 const ISOLATE: Class = Class::Bidi(Bidi::Isolate);
 
 /// Sorted by `lo`, ranges disjoint (a unit test checks both).
-static TABLE: &[Entry] = &[
+const TABLE: &[Entry] = &[
     one(0x00A0, Space, "no-break space", Plain::Is(' ')),
     one(0x00AD, Invisible, "soft hyphen", Remove),
     one(0x00B4, SINGLE, "acute accent", Plain::Is('\'')),
@@ -492,10 +492,36 @@ static TABLE: &[Entry] = &[
     span(0xE0100, 0xE01EF, Selector, "variation selector", Remove),
 ];
 
+/// One bit per code point of the Basic Multilingual Plane: whether the table lists it. Most
+/// non-ASCII text (accented Latin, CJK, box drawing, arrows) is answered by one bit test
+/// instead of a search.
+static BMP: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let mut cp = TABLE[i].lo;
+        while cp <= TABLE[i].hi && cp < 0x10000 {
+            bits[(cp >> 6) as usize] |= 1 << (cp & 63);
+            cp += 1;
+        }
+        i += 1;
+    }
+    bits
+};
+
+/// Whether the table may list `cp`: exact in the BMP; above it, outside the emoji blocks.
+fn maybe_listed(cp: u32) -> bool {
+    if cp < 0x10000 {
+        BMP[(cp >> 6) as usize] & (1 << (cp & 63)) != 0
+    } else {
+        !(0x1E960..0x1FBF0).contains(&cp)
+    }
+}
+
 /// The entry for `c`, if it is listed.
 pub(super) fn lookup(c: char) -> Option<Info> {
     let cp = c as u32;
-    if cp < 0xA0 {
+    if !maybe_listed(cp) {
         return None;
     }
     let i = TABLE.partition_point(|e| e.hi < cp);
@@ -539,6 +565,22 @@ mod tests {
         for w in TABLE.windows(2) {
             assert!(w[0].lo <= w[0].hi, "{:X}", w[0].lo);
             assert!(w[0].hi < w[1].lo, "{:X} overlaps {:X}", w[0].lo, w[1].lo);
+        }
+    }
+
+    #[test]
+    fn the_fast_answer_agrees_with_the_search() {
+        for e in TABLE {
+            assert!(e.hi < 0x1E960 || e.lo >= 0x1FBF0, "{:X}", e.lo);
+        }
+        for cp in 0..0xE0200 {
+            let i = TABLE.partition_point(|e| e.hi < cp);
+            let listed = TABLE.get(i).is_some_and(|e| e.lo <= cp);
+            if cp < 0x10000 {
+                assert_eq!(maybe_listed(cp), listed, "{cp:X}");
+            } else {
+                assert!(maybe_listed(cp) || !listed, "{cp:X}");
+            }
         }
     }
 
