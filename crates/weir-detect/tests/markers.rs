@@ -694,7 +694,51 @@ fn any_role() -> impl Strategy<Value = Role> {
     prop::sample::select(ROLES.to_vec())
 }
 
+/// Text around the boilerplate lines: their blocks and openings, then anything.
+fn near_boilerplate() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "# Environment\n",
+        "<environment_context>\n",
+        "<session_context>\n",
+        "<system-reminder>\n",
+        "Today's date is ",
+        "Today\u{2019}s date is ",
+        "  <current_date>",
+        "</current_date>",
+        "The current date is: ",
+        ". Note: ",
+        "- Platform: ",
+        "2026-03-14",
+        "Saturday, March 14, 2026",
+        "14/03/2026",
+        "2026\u{5E74}3\u{6708}14\u{65E5}",
+        " (formatted according to the user's locale).",
+        "\n",
+        ".",
+        " ",
+    ]);
+    prop::collection::vec(
+        prop_oneof![4 => pieces.prop_map(String::from), 1 => any_text()],
+        0..12,
+    )
+    .prop_map(|v| v.concat())
+}
+
 proptest! {
+    #[test]
+    fn boilerplate_scan_is_exact_on_any_arrangement(text in near_boilerplate(), role in any_role()) {
+        let found = scan(&text, role);
+        let mut end = 0;
+        for m in &found {
+            prop_assert!(m.span.start >= end && m.span.start < m.span.end, "{:?}", found);
+            end = m.span.end;
+            let chars: Vec<char> = text[m.span.clone()].chars().collect();
+            prop_assert_eq!(&chars, &m.code_points);
+        }
+        let again = scan(&strip(&text, &found), role);
+        prop_assert!(again.iter().all(|m| !m.kind.is_hidden()));
+    }
+
     #[test]
     fn ordinary_text_has_no_markers_and_is_left_alone(text in clean_text(), role in prose_role()) {
         let found = scan(&text, role);

@@ -4,7 +4,7 @@
 //! in right-to-left text, a subdivision flag's tags, a byte order mark at the start) or a
 //! marker.
 
-use super::table::{Bidi, Class};
+use super::table::{self, Bidi, Class};
 use super::{Ctx, Hit, Marker, MarkerKind, names, script};
 
 /// The marker a run of hidden characters makes, if it is one.
@@ -125,7 +125,19 @@ fn ordinary_invisible(
     prev: Option<char>,
     next: Option<char>,
 ) -> bool {
-    let either = |f: fn(char) -> bool| prev.is_some_and(f) || next.is_some_and(f);
+    // A script explains a joiner or a zero-width space only between visible characters: next
+    // to another hidden character it is part of a hidden run, split or not (and stripping
+    // that neighbour would join the two into one).
+    let hidden = |c: Option<char>| {
+        c.and_then(table::lookup).is_some_and(|i| {
+            matches!(
+                i.class,
+                Class::Invisible | Class::Tag | Class::Bidi(_) | Class::Selector
+            )
+        })
+    };
+    let alone = !hidden(prev) && !hidden(next);
+    let either = |f: fn(char) -> bool| alone && (prev.is_some_and(f) || next.is_some_and(f));
     match c {
         // A byte order mark at the start of the text, or of a file's first line as a tool
         // prints it (after a line number).
