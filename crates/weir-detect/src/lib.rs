@@ -6,6 +6,8 @@
 //! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
 //!   windowed regexes and filters).
 //! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
+//! - [`marker`]: hidden markers (invisible characters, tag text, bidi controls, variation
+//!   selectors, look-alikes, boilerplate lines rendered otherwise), with strip and normalize.
 
 pub mod allow;
 pub mod anchor;
@@ -15,6 +17,7 @@ pub mod check;
 pub mod engine;
 pub mod entropy;
 pub mod json;
+pub mod marker;
 pub mod number;
 pub mod paths;
 pub mod request;
