@@ -35,6 +35,8 @@ pub struct Config {
     pub dlp: crate::DlpSettings,
     /// Which other hosts a tool may reach through weir as its forward proxy.
     pub proxy: crate::ProxySettings,
+    /// What happens to environment facts and hidden markers found in requests.
+    pub inspect: crate::InspectSettings,
     /// Things worth telling the user that are not errors (a key variable that is not set, a
     /// vendor enabled automatically).
     pub notes: Vec<Note>,

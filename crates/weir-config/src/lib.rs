@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod defaults;
 pub mod dlp;
 pub mod glob;
+pub mod inspect;
 pub mod ledger;
 pub mod proxy;
 pub mod route;
@@ -34,6 +35,7 @@ pub use glob::Glob;
 pub use ledger::{
     LedgerDurability, LedgerSettings, LedgerStore, LedgerUrl, OnLedgerFailure, Retention,
 };
+pub use inspect::InspectSettings;
 pub use proxy::{HostPattern, HostVerdict, ProxySettings};
 pub use route::{Resolved, ResolvedTarget, Router};
 pub use secret::{ApiKey, SecretSource};

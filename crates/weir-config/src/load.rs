@@ -36,6 +36,7 @@ struct RawFile {
     ledger: Option<crate::ledger::RawLedger>,
     dlp: Option<crate::dlp::RawDlp>,
     proxy: Option<crate::proxy::RawProxy>,
+    inspect: Option<crate::inspect::RawInspect>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +260,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         .collect();
     let dlp = crate::dlp::settings(&mut cx, raw.dlp.as_ref(), &route_names);
     let proxy = crate::proxy::settings(&mut cx, raw.proxy.as_ref());
+    let inspect = crate::inspect::settings(&mut cx, raw.inspect.as_ref());
 
     // Vendors of the file, in file order (the map is sorted by name; spans give the order).
     let mut tables: Vec<(Spanned<String>, Spanned<RawVendor>)> =
@@ -350,6 +352,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         ledger,
         dlp,
         proxy,
+        inspect,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod builtin;
 pub mod check;
 pub mod engine;
 pub mod entropy;
+pub mod inspect;
 pub mod json;
 pub mod marker;
 pub mod number;

@@ -78,10 +78,20 @@ pub fn texts(req: &Request) -> Vec<Text> {
     out
 }
 
-/// Appends the string values of a JSON body, with their roles, to `out`.
+/// Keys whose string values are opaque data (base64 images and files, signatures, encrypted
+/// reasoning): nothing in them is text anyone reads.
+const OPAQUE_KEYS: &[&[u8]] = &[b"data", b"signature", b"encrypted_content", b"image_url"];
+
+/// Appends the string values of a JSON body, with their roles, to `out`. Opaque values (see
+/// [`OPAQUE_KEYS`]) are left out.
 pub fn body_texts(body: &[u8], out: &mut Vec<Text>) {
     let mut found: Vec<(Vec<Step>, Range<usize>)> = Vec::new();
-    if json::strings(body, |path, raw| found.push((path.to_vec(), raw))).is_err() {
+    let walked = json::strings(body, |path, raw| {
+        if !json::last_key(body, path).is_some_and(|k| OPAQUE_KEYS.contains(&k)) {
+            found.push((path.to_vec(), raw));
+        }
+    });
+    if walked.is_err() {
         return;
     }
     let shape = Shape::read(body, &found);

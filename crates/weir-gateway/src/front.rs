@@ -53,6 +53,12 @@ fn protocol_hint(path: &str, headers: &HeaderMap) -> Protocol {
     }
 }
 
+/// The path and query of a request URI (the query may identify the tool or carry its options).
+fn path_and_query(uri: &http::Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned())
+}
+
 /// A fresh request id: `req_` and 24 base-62 characters.
 pub fn request_id() -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -216,7 +222,14 @@ async fn proxy(
             .with_code("model_not_found"),
         );
     };
-    let inspection = shared.dlp.inspect(&parts.headers, &bytes).await;
+    let inspected = shared
+        .inspector
+        .inspect(parts.method.as_str(), &path_and_query(&parts.uri), &parts.headers, &bytes)
+        .await;
+    let bytes = inspected.body.clone().unwrap_or(bytes);
+    let mut inspection = shared.dlp.inspect(&parts.headers, &bytes).await;
+    inspection.findings.extend(inspected.findings);
+    let client = inspected.client;
     if let Some(error) = inspection.block {
         return blocked(
             shared,
@@ -228,6 +241,7 @@ async fn proxy(
             &resolved.route,
             inspection.recorded,
             inspection.findings,
+            client,
             error,
         )
         .await;
@@ -318,6 +332,7 @@ async fn proxy(
             route: &resolved.route,
             targets: candidates.iter().map(forward::target_record).collect(),
             headers: &parts.headers,
+            client,
             body: &recorded,
             findings: inspection.findings,
         })
@@ -354,6 +369,7 @@ async fn blocked(
     route: &str,
     recorded: Option<bytes::Bytes>,
     findings: Vec<weir_ledger::Finding>,
+    client: weir_ledger::Client,
     error: ApiError,
 ) -> Response<Body> {
     let recorded = recorded.unwrap_or_default();
@@ -369,6 +385,7 @@ async fn blocked(
             route,
             targets: Vec::new(),
             headers: &parts.headers,
+            client,
             body: &recorded,
             findings,
         })

@@ -13,6 +13,7 @@ pub mod forward;
 pub mod front;
 pub mod guard;
 pub mod headers;
+pub mod inspect;
 pub mod health;
 pub mod keys;
 pub mod probe;
@@ -184,6 +185,16 @@ impl Gateway {
         } else {
             tracing::warn!("[dlp] enabled = false: requests leave unscanned");
         }
+        let pseudonym_key = inspect::Inspector::load_key(
+            &config
+                .ledger
+                .key_file
+                .with_file_name("pseudonym.key"),
+        );
+        let inspector = Arc::new(inspect::Inspector::new(
+            config.inspect.clone(),
+            pseudonym_key,
+        ));
         let guard = Guard {
             check_host: loopback,
             allowed_hosts: config.allowed_hosts.clone(),
@@ -198,6 +209,7 @@ impl Gateway {
         Ok(Gateway {
             shared: Arc::new(Shared {
                 recorder,
+                inspector,
                 dlp,
                 config,
                 router,

@@ -84,7 +84,7 @@ impl Recorder {
         let request = keep(self.retention, facts.body, Keep::Request, &mut blocks);
         let start = Start {
             node: self.node.clone(),
-            client: client_of(facts.headers),
+            client: facts.client,
             user: header(facts.headers, "x-weir-user"),
             project: header(facts.headers, "x-weir-project"),
             protocol: facts.protocol.to_string(),
@@ -200,11 +200,13 @@ pub struct StartFacts<'a> {
     pub route: &'a str,
     /// Where the request may go.
     pub targets: Vec<Target>,
-    /// Its headers (for the client's identity; never recorded as such).
+    /// Its headers (for the user and project; never recorded as such).
     pub headers: &'a HeaderMap,
+    /// The tool that sent it, as inspection identified it.
+    pub client: Client,
     /// Its body, as the ledger may keep it (redacted).
     pub body: &'a Bytes,
-    /// What the data-loss scan found in it.
+    /// What the data-loss scan and inspection found in it.
     pub findings: Vec<weir_ledger::Finding>,
 }
 

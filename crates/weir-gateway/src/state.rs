@@ -26,6 +26,8 @@ pub struct Shared {
     pub client: UpstreamClient,
     /// The gateway's side of the ledger.
     pub recorder: Recorder,
+    /// Client identification, environment facts and hidden markers.
+    pub inspector: std::sync::Arc<crate::inspect::Inspector>,
     /// Secret and personal-data scanning, and the redaction vault.
     pub dlp: std::sync::Arc<crate::dlp::Dlp>,
     /// The address weir listens on (a proxy request naming it is an ordinary request).

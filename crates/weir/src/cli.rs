@@ -68,7 +68,46 @@ pub enum Command {
     /// directories, standard input or a git repository's whole history.
     #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
+    /// Show what a coding tool's request says about your machine and you (time zone, locale,
+    /// user name, directories, git remotes, ids, ...) and any hidden markers in it.
+    #[command(after_help = INSPECT_HELP)]
+    Inspect(InspectArgs),
 }
+
+const INSPECT_HELP: &str = "\
+Inputs:
+  FILE          a capture written by `weir capture`, a HAR file exported from a browser or
+                proxy, a bare JSON request body, or JSON Lines of captures
+  -             the same, from standard input
+  req_...       an exchange recorded in the ledger (its body as kept; the ledger has no headers)
+
+Examples:
+  weir capture --out caps &                     # play the vendor for a tool, keep its requests
+  ANTHROPIC_BASE_URL=http://127.0.0.1:PORT claude -p hi
+  weir inspect caps/0001-POST-v1-messages.json  # what it disclosed
+  weir inspect --format json caps/*.json        # for machines
+  TZ=Asia/Tokyo ... ; weir inspect --diff caps-utc/0001.json caps-tokyo/0001.json
+  weir inspect req_01J...                       # a request weir forwarded
+
+What is reported:
+  tool      which coding tool sent it, its version and session id, and the signals that said so
+  facts     time zone, UTC offset, locale and date format, OS and version, shell, host name, user
+            name (also inside home paths), working directory, git remotes, branch, commits and
+            authors, emails, install/device/account/session ids (also JSON nested in a string),
+            IP addresses, proxy settings, cloud metadata; each with its field (header or JSON
+            path) and span
+  markers   zero-width and invisible characters, Unicode tag text (decoded), bidi controls,
+            variation selectors, unusual spaces, look-alikes (curly apostrophes, dashes, digits
+            of other scripts, Cyrillic letters in Latin words), and boilerplate lines rendered
+            otherwise than their tool writes them; `deliberate` when the placement looks
+            intended rather than typed (curly quotes in your own text are not reported)
+
+--diff A B compares two requests of the same tool: the tool, facts and markers found in one only,
+headers that differ, and lines of the tool's own instructions and metadata that differ: what the
+tool varies with where it runs.
+
+In `weir serve`, [inspect.actions] in weir.toml strips or normalises these before a request leaves
+(see the README). Exit code: 0 inspected, 2 an input could not be read.";
 
 const LOG_HELP: &str = "\
 Examples:
@@ -273,6 +312,32 @@ pub struct RunArgs {
         value_name = "AGENT [ARGS]..."
     )]
     pub command: Vec<String>,
+}
+
+/// `weir inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Configuration file (to find the ledger for exchange ids).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Capture files, HAR files, JSON request bodies, `-`, or ledger exchange ids.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Compare two requests (exactly two inputs) and show what differs.
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
+    pub format: InspectFormat,
+}
+
+/// `weir inspect --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InspectFormat {
+    /// Grouped and explained, for a person.
+    Text,
+    /// One JSON array, one object per request.
+    Json,
 }
 
 /// `weir log`.

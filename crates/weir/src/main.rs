@@ -3,6 +3,7 @@
 mod agents;
 mod cli;
 mod config_file;
+mod inspect;
 mod ledger;
 mod run;
 mod scan;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Verify(args) => return finish(ledger::verify::verify(args)),
         // Scanning is synchronous and parallel on its own threads.
         cli::Command::Scan(args) => return scan::main(args),
+        cli::Command::Inspect(args) => return inspect::main(args),
         other => other,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -44,7 +46,8 @@ fn main() -> ExitCode {
             | cli::Command::Report(_)
             | cli::Command::Export(_)
             | cli::Command::Verify(_)
-            | cli::Command::Scan(_) => unreachable!("handled above"),
+            | cli::Command::Scan(_)
+            | cli::Command::Inspect(_) => unreachable!("handled above"),
         }
     });
     finish(result)

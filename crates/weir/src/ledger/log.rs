@@ -474,7 +474,7 @@ fn short(hex: &str) -> &str {
 }
 
 /// The content asked for, with words for it, or why there is none.
-fn pick(x: &Exchange, choice: ContentChoice) -> Result<(String, Content), String> {
+pub(crate) fn pick(x: &Exchange, choice: ContentChoice) -> Result<(String, Content), String> {
     match choice {
         ContentChoice::Request => x
             .start
@@ -515,13 +515,14 @@ fn pick(x: &Exchange, choice: ContentChoice) -> Result<(String, Content), String
     }
 }
 
-enum Body {
+/// Content read back from the ledger, or why it cannot be.
+pub(crate) enum Body {
     Bytes(Vec<u8>),
     NotKept(String),
 }
 
 /// The bytes of `c`, rebuilt from the block store, or why they cannot be.
-fn load(store: &mut dyn Store, c: &Content) -> anyhow::Result<Body> {
+pub(crate) fn load(store: &mut dyn Store, c: &Content) -> anyhow::Result<Body> {
     let Some(digest) = c.digest else {
         return Ok(Body::NotKept(
             "not kept: the ledger kept no trace of this content ([ledger] retention = \"none\"), only its size".into(),

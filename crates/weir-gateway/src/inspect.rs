@@ -1,0 +1,247 @@
+//! Inspection on the request path: which tool sent the request, what it discloses about the
+//! machine and the person, the hidden markers in it, and the rewrite `[inspect]` asks for,
+//! done before the request is scanned for secrets, recorded, and sent.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
+use weir_config::InspectSettings;
+use weir_detect::environ::FactKind;
+use weir_detect::inspect::{self, Kind, Treatment};
+use weir_detect::{Field, Request};
+use weir_ledger::{Client, Finding};
+
+/// Bodies at least this large are inspected off the async workers.
+const BLOCKING: usize = 256 * 1024;
+/// Fields named per kind in a ledger finding; the rest are counted.
+const FIELDS_NAMED: usize = 3;
+
+/// The inspection stage, shared by every request.
+pub struct Inspector {
+    settings: InspectSettings,
+    /// The per-install key pseudonyms are derived from.
+    key: [u8; 32],
+}
+
+/// What inspection made of one request.
+#[derive(Debug, Default)]
+pub struct Inspected {
+    /// The tool that sent it.
+    pub client: Client,
+    /// Facts and markers, one finding per kind and treatment (the fields named, never values).
+    pub findings: Vec<Finding>,
+    /// The body to send instead, when a finding was stripped or normalised.
+    pub body: Option<Bytes>,
+}
+
+impl Inspector {
+    /// The stage for `settings`, with pseudonyms keyed by `key`.
+    pub fn new(settings: InspectSettings, key: [u8; 32]) -> Inspector {
+        Inspector { settings, key }
+    }
+
+    /// Loads the per-install pseudonym key from `path`, creating it (owner-only) on first use.
+    /// Without a usable file the key lives in memory: pseudonyms then change on restart.
+    pub fn load_key(path: &Path) -> [u8; 32] {
+        if let Ok(bytes) = std::fs::read(path) {
+            if let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice()) {
+                return key;
+            }
+        }
+        let mut key = [0u8; 32];
+        if getrandom::fill(&mut key).is_err() {
+            key = Sha256::digest(format!("{:?}", std::time::SystemTime::now())).into();
+        }
+        if let Err(e) = write_private(path, &key) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot keep the pseudonym key; pseudonyms will change when weir restarts");
+        }
+        key
+    }
+
+    /// Whether requests are inspected.
+    pub fn enabled(&self) -> bool {
+        self.settings.enabled
+    }
+
+    /// The stand-in for a name or id: stable for this install, unrelated across installs, and
+    /// shaped like the original where a shape matters (a UUID stays a UUID, hex stays hex, an
+    /// email stays an email).
+    pub fn pseudonym(&self, kind: FactKind, value: &str) -> String {
+        pseudonym(&self.key, kind, value)
+    }
+
+    /// Inspects a request and rewrites it as configured.
+    pub async fn inspect(
+        self: &Arc<Self>,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Inspected {
+        if !self.settings.enabled {
+            return Inspected::default();
+        }
+        let req = Request {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            headers: headers
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: body.to_vec(),
+        };
+        if body.len() >= BLOCKING {
+            let this = Arc::clone(self);
+            match tokio::task::spawn_blocking(move || this.run(&req)).await {
+                Ok(done) => done,
+                Err(_) => Inspected::default(),
+            }
+        } else {
+            self.run(&req)
+        }
+    }
+
+    fn run(&self, req: &Request) -> Inspected {
+        let found = inspect::inspect(req);
+        let client = Client {
+            tool: Some(found.client.tool.clone()).filter(|t| t != "unknown"),
+            version: found.client.version.clone(),
+            session: found.client.session.clone(),
+        };
+        let rewrite = if self.settings.rewrites() {
+            found.rewrite(
+                &req.body,
+                &|k| self.settings.treatment(k),
+                &|k, v| self.pseudonym(k, v),
+            )
+        } else {
+            None
+        };
+        // Per kind: where it was seen, and what was done there.
+        let mut seen: BTreeMap<(Kind, Treatment), Vec<Field>> = BTreeMap::new();
+        let applied: Vec<(Kind, Field)> = rewrite
+            .as_ref()
+            .map(|r| r.applied.iter().map(|(k, f, _)| (*k, f.clone())).collect())
+            .unwrap_or_default();
+        let mut note = |kind: Kind, field: &Field| {
+            let t = if applied.iter().any(|(k, f)| *k == kind && f == field) {
+                self.settings.treatment(kind)
+            } else {
+                Treatment::Report
+            };
+            let fields = seen.entry((kind, t)).or_default();
+            if !fields.contains(field) {
+                fields.push(field.clone());
+            }
+        };
+        for f in &found.facts {
+            note(Kind::Fact(f.item.kind), &f.field);
+        }
+        for m in &found.markers {
+            note(Kind::Marker(m.item.kind), &m.field);
+        }
+        let findings = seen
+            .into_iter()
+            .map(|((kind, t), fields)| {
+                let mut location: Vec<String> =
+                    fields.iter().take(FIELDS_NAMED).map(|f| f.to_string()).collect();
+                if fields.len() > FIELDS_NAMED {
+                    location.push(format!("{} more", fields.len() - FIELDS_NAMED));
+                }
+                Finding {
+                    rule: kind.as_str().to_owned(),
+                    category: kind.category().to_owned(),
+                    location: location.join(", "),
+                    action: t.done().to_owned(),
+                }
+            })
+            .collect();
+        Inspected {
+            client,
+            findings,
+            body: rewrite.map(|r| Bytes::from(r.body)),
+        }
+    }
+}
+
+/// See [`Inspector::pseudonym`].
+fn pseudonym(key: &[u8; 32], kind: FactKind, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(key);
+    h.update(kind.as_str().as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let uuid_shaped = value.len() == 36
+        && value
+            .split('-')
+            .map(str::len)
+            .eq([8usize, 4, 4, 4, 12].into_iter())
+        && value.split('-').all(is_hex);
+    if uuid_shaped {
+        return format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        );
+    }
+    if value.len() >= 8 && value.len() <= 64 && is_hex(value) {
+        return hex[..value.len()].to_owned();
+    }
+    let short = &hex[..8];
+    match kind {
+        FactKind::Email => format!("user-{short}@example.invalid"),
+        FactKind::UserName => format!("user-{short}"),
+        FactKind::Hostname => format!("host-{short}"),
+        FactKind::GitAuthor => format!("author-{short}"),
+        other => format!("{}-{short}", other.as_str()),
+    }
+}
+
+fn write_private(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options.open(path)?.write_all(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_are_stable_keyed_and_keep_the_shape() {
+        let a = [1u8; 32];
+        let b = [2u8; 32];
+        let p = pseudonym(&a, FactKind::UserName, "alice");
+        assert_eq!(p, pseudonym(&a, FactKind::UserName, "alice"));
+        assert_ne!(p, pseudonym(&b, FactKind::UserName, "alice"));
+        assert!(p.starts_with("user-") && !p.contains("alice"));
+        let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        let u = pseudonym(&a, FactKind::DeviceId, id);
+        assert_eq!(u.len(), 36);
+        assert_eq!(u.matches('-').count(), 4);
+        assert_ne!(u, id);
+        let h = pseudonym(&a, FactKind::InstallId, "deadbeefcafe0123");
+        assert_eq!(h.len(), 16);
+        assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert!(pseudonym(&a, FactKind::Email, "a@b.c").ends_with("@example.invalid"));
+    }
+}
