@@ -6,6 +6,7 @@
 //! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
 //!   windowed regexes and filters).
 //! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
+//! - [`environ`]: the environment facts a request discloses (time zone, OS, user, paths, ids).
 
 pub mod allow;
 pub mod anchor;
@@ -14,6 +15,7 @@ pub mod builtin;
 pub mod check;
 pub mod engine;
 pub mod entropy;
+pub mod environ;
 pub mod json;
 pub mod number;
 pub mod paths;
