@@ -6,6 +6,7 @@
 //! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
 //!   windowed regexes and filters).
 //! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
+//! - [`identify`]: which coding tool sent a request (a table of signals, `clients.toml`).
 //! - [`environ`]: the environment facts a request discloses (time zone, OS, user, paths, ids).
 
 pub mod allow;
@@ -16,6 +17,7 @@ pub mod check;
 pub mod engine;
 pub mod entropy;
 pub mod environ;
+pub mod identify;
 pub mod json;
 pub mod number;
 pub mod paths;
@@ -25,6 +27,7 @@ pub mod stream;
 pub mod vault;
 
 pub use engine::{Detector, Finding, Rule, Scratch};
+pub use identify::{ClientId, identify};
 pub use request::{Field, Request, Role};
 pub use rule::{Category, RuleError, RuleSpec};
 pub use stream::Stream;
