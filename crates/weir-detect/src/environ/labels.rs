@@ -49,6 +49,8 @@ pub enum Value {
     Hex,
     /// Lines of `<hash> subject` following the label.
     Commits,
+    /// Lines of paths following the label.
+    PathList,
     /// `Name <email>` or a name.
     Author,
     /// An email address.
@@ -134,6 +136,19 @@ pub const LABELS: &[Label] = &[
         V::Path,
     ),
     l(&["PWD"], K::WorkingDirectory, ENV, V::Path),
+    l(&["root"], K::WorkingDirectory, TAG, V::Path),
+    l(
+        &["workspaces", "workspace_roots", "workspaceRoots"],
+        K::WorkingDirectory,
+        QUOTED,
+        V::Path,
+    ),
+    l(
+        &["workspace directories", "workspace directory", "working directories"],
+        K::WorkingDirectory,
+        COLON | LOOSE,
+        V::PathList,
+    ),
     l(
         &["home directory", "home dir"],
         K::HomeDirectory,
@@ -346,7 +361,7 @@ pub const LABELS: &[Label] = &[
         DATA,
         V::Token,
     ),
-    l(&["recent commits"], K::GitCommit, COLON, V::Commits),
+    l(&["recent commits"], K::GitCommit, COLON | LOOSE, V::Commits),
     l(&["commit"], K::GitCommit, COLON | SPACE | DATA, V::Hex),
     l(&["head is now at"], K::GitCommit, SPACE, V::Hex),
     l(
@@ -360,6 +375,8 @@ pub const LABELS: &[Label] = &[
             "gitCommit",
             "commit_hash",
             "commitHash",
+            "latest_git_commit_hash",
+            "latestGitCommitHash",
         ],
         K::GitCommit,
         DATA,
@@ -461,6 +478,8 @@ pub const LABELS: &[Label] = &[
             "prompt_cache_key",
             "thread_id",
             "threadId",
+            "window_id",
+            "x-codex-window-id",
         ],
         K::SessionId,
         DATA,
@@ -480,6 +499,7 @@ pub const LABELS: &[Label] = &[
             "installId",
             "anonymous_id",
             "anonymousId",
+            "x-codex-installation-id",
         ],
         K::InstallId,
         DATA,

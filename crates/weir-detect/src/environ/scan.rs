@@ -109,7 +109,7 @@ pub fn scan(key: Option<&str>, text: &str, out: &mut Vec<Fact>) {
     if let Some(key) = key {
         for &li in scanner.keys.get(key).into_iter().flatten() {
             let label = &LABELS[li as usize];
-            found.value(label, Form::Key, 0..text.len());
+            found.value(label, Form::Key, 0..text.len(), 0);
         }
     }
     HITS.with(|hits| {
@@ -127,21 +127,15 @@ pub fn scan(key: Option<&str>, text: &str, out: &mut Vec<Fact>) {
             }
         }
     });
-    let new = &mut out[first..];
-    new.sort_unstable_by(|a, b| {
-        (a.span.start, std::cmp::Reverse(a.span.end), a.kind).cmp(&(
-            b.span.start,
-            std::cmp::Reverse(b.span.end),
-            b.kind,
-        ))
-    });
-    let mut seen: Vec<Fact> = out.drain(first..).collect();
-    seen.dedup_by(|a, b| a.kind == b.kind && a.span == b.span);
+    let mut new: Vec<Fact> = out.drain(first..).collect();
+    shapes::names_in_munged(text, &mut new);
+    new.sort_unstable_by_key(|f| (f.span.start, std::cmp::Reverse(f.span.end), f.kind));
+    new.dedup_by(|a, b| a.kind == b.kind && a.span == b.span);
     debug_assert!(
-        seen.iter()
+        new.iter()
             .all(|f| text.get(f.span.clone()) == Some(f.value.as_str()))
     );
-    out.extend(seen);
+    out.extend(new);
 }
 
 /// The text being scanned and where its facts go.
@@ -204,7 +198,7 @@ impl Found<'_> {
                 }
                 from..close
             }
-            Form::Quoted => match quoted_value(b, at.clone(), name) {
+            Form::Quoted => match quoted_value(b, at.clone(), name, label.value == Value::Path) {
                 Some(r) => r,
                 None => return,
             },
@@ -219,13 +213,13 @@ impl Found<'_> {
                 }
                 env_value(b, e, label.value)
             }
-            Form::Key => at,
+            Form::Key => at.clone(),
         };
-        self.value(label, form, field);
+        self.value(label, form, field, at.start);
     }
 
     /// Reads `label`'s value from `field` and records the facts it holds.
-    fn value(&mut self, label: &Label, form: Form, field: Range<usize>) {
+    fn value(&mut self, label: &Label, form: Form, field: Range<usize>, at_label: usize) {
         let b = self.b;
         let f = trim(b, field);
         let prose = matches!(form, Form::Colon | Form::Space);
@@ -326,7 +320,8 @@ impl Found<'_> {
                     self.push(FactKind::UtcOffset, r);
                 }
             }
-            Value::Commits => self.commits(f.end),
+            Value::Commits => self.commits(at_label, f.end),
+            Value::PathList => self.paths(kind, at_label, f.end),
             Value::Author => self.author(kind, f, prose),
             Value::Email => {
                 let v = &b[f.clone()];
@@ -380,15 +375,49 @@ impl Found<'_> {
         }
     }
 
-    /// `Recent commits:` then `<hash> subject` lines.
-    fn commits(&mut self, from: usize) {
+    /// `Recent commits:` then `<hash> subject` lines, each with the prefix the label's line
+    /// had (`git: `), if any.
+    fn commits(&mut self, label_at: usize, from: usize) {
+        self.lines_after(label_at, from, |b, r| {
+            let t_end = r.clone().find(|&i| b[i] == b' ').unwrap_or(r.end);
+            (t_end > r.start && is_commit(&b[r.start..t_end]))
+                .then_some((FactKind::GitCommit, r.start..t_end))
+        });
+    }
+
+    /// `Workspace Directories:` then a list of paths.
+    fn paths(&mut self, kind: FactKind, label_at: usize, from: usize) {
+        self.lines_after(label_at, from, |b, r| {
+            let r = trim(b, r);
+            (is_path(&b[r.clone()])).then_some((kind, r))
+        });
+    }
+
+    /// Runs `item` on each line after a label's, with the label line's prefix and list bullets
+    /// taken off, until a line that is not an item.
+    fn lines_after(
+        &mut self,
+        label_at: usize,
+        from: usize,
+        item: impl Fn(&[u8], Range<usize>) -> Option<(FactKind, Range<usize>)>,
+    ) {
         let b = self.b;
+        let line_from = b[..label_at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        let prefix = &b[line_from..label_at];
+        // Only a short word prefix (`git: `) carries over; indentation and bullets vary.
+        let prefix: &[u8] = if prefix.iter().any(u8::is_ascii_alphanumeric) {
+            prefix
+        } else {
+            b""
+        };
         let mut at = from;
         for _ in 0..200 {
             if at >= b.len() {
                 return;
             }
-            // Past the line break.
             if b[at] == b'\r' {
                 at += 1;
             }
@@ -397,14 +426,19 @@ impl Found<'_> {
             }
             let end = line_end(b, at);
             let mut s = at;
+            if !prefix.is_empty() {
+                if !b[s..end].starts_with(prefix) {
+                    return;
+                }
+                s += prefix.len();
+            }
             while s < end && matches!(b[s], b' ' | b'\t' | b'-' | b'*') {
                 s += 1;
             }
-            let t_end = (s..end).find(|&i| b[i] == b' ').unwrap_or(end);
-            if t_end == s || !is_commit(&b[s..t_end]) {
-                return;
+            match item(b, s..end) {
+                Some((kind, r)) => self.push(kind, r),
+                None => return,
             }
-            self.push(FactKind::GitCommit, s..t_end);
             at = end;
         }
     }
@@ -506,7 +540,12 @@ fn connector(b: &[u8], e: usize) -> Option<usize> {
 
 /// `"name": "value"` (or single quotes, or with escaped quotes when JSON sits inside a
 /// string): the range of the value.
-fn quoted_value(b: &[u8], at: Range<usize>, name: &str) -> Option<Range<usize>> {
+fn quoted_value(
+    b: &[u8],
+    at: Range<usize>,
+    name: &str,
+    first_key: bool,
+) -> Option<Range<usize>> {
     let (s, e) = (at.start, at.end);
     let q = b[s];
     if &b[s + 1..e] != name.as_bytes() {
@@ -536,6 +575,13 @@ fn quoted_value(b: &[u8], at: Range<usize>, name: &str) -> Option<Range<usize>> 
     i += 1;
     while i < b.len() && matches!(b[i], b' ' | b'\t') {
         i += 1;
+    }
+    // `"workspaces": {"/path": {…}}`: a map keyed by paths.
+    if first_key && b.get(i) == Some(&b'{') {
+        i += 1;
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
     }
     if escaped {
         if b.get(i) != Some(&b'\\') {
@@ -642,7 +688,7 @@ pub(super) fn is_host(v: &[u8]) -> bool {
         && v.iter().any(u8::is_ascii_alphabetic)
 }
 
-/// Names that stand for a user name in documentation, not someone's.
+/// Names that stand for a user name in documentation (`/home/user/project`), not someone's.
 const PLACEHOLDER_USERS: &[&str] = &[
     "username",
     "user_name",
@@ -658,6 +704,7 @@ const PLACEHOLDER_USERS: &[&str] = &[
     "someone",
     "somebody",
     "example",
+    "user",
 ];
 
 /// A login name: one token of letters, digits, `.`, `_`, `-` (and non-ASCII letters), not a

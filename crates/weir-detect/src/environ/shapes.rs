@@ -35,6 +35,8 @@ pub enum Shape {
     Instance,
     /// `ip-10-0-0-1.ec2.internal`.
     CloudHost,
+    /// `/projects/-home-NAME-src-app`.
+    Munged,
 }
 
 /// The literals that start each shape (matched ASCII case-insensitively; each parser checks
@@ -82,6 +84,7 @@ pub const ANCHORS: &[(&str, Shape)] = &[
     ("i-", Shape::Instance),
     (".compute.internal", Shape::CloudHost),
     (".ec2.internal", Shape::CloudHost),
+    ("/projects/-", Shape::Munged),
 ];
 
 /// Runs `shape`'s parser at an anchor found at `at`.
@@ -99,6 +102,7 @@ pub(super) fn found(shape: Shape, f: &mut Found, at: Range<usize>) {
         Shape::Metadata => metadata(f, at),
         Shape::Instance => instance(f, at),
         Shape::CloudHost => cloud_host(f, at),
+        Shape::Munged => munged(f, at),
     }
 }
 
@@ -166,14 +170,37 @@ fn windows_root(b: &[u8], at: usize) -> Option<usize> {
     None
 }
 
+/// Bytes a Unix path is made of, walking back to its start.
+fn unix_path_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'~' | b'+' | b'@' | b'/') || c >= 0x80
+}
+
+/// Where the absolute Unix path holding `at` starts, if it is one: `/…` or `~/…`, not part
+/// of a URL (`https://host/home/…`) or a relative path.
+fn unix_root(b: &[u8], at: usize) -> Option<usize> {
+    let mut s = at;
+    while s > 0 && unix_path_byte(b[s - 1]) {
+        s -= 1;
+    }
+    if b[s..].starts_with(b"//") && !b[..s].ends_with(b"file:") {
+        return None;
+    }
+    if s > 0 && b[s - 1] == b':' && b[..s].ends_with(b"://") && !b[..s].ends_with(b"file://") {
+        return None;
+    }
+    matches!(b[s], b'/' | b'~').then_some(s)
+}
+
 fn home(f: &mut Found, at: Range<usize>) {
     let b = f.b;
     let anchor = &b[at.clone()];
     if anchor.eq_ignore_ascii_case(b"/root") {
-        if anchor != b"/root" || !path_may_start(b, at.start) {
-            return;
-        }
-        if b.get(at.end).is_some_and(|&c| !ends_name(c)) {
+        // `/root/.config`: root's home shows itself by the dot-directories in it. A bare
+        // `/root` or `/root/task1` is as often an agent's or a route's name.
+        if anchor != b"/root"
+            || !path_may_start(b, at.start)
+            || !b[at.end..].starts_with(b"/.")
+        {
             return;
         }
         f.push(FactKind::HomeDirectory, at.clone());
@@ -181,17 +208,18 @@ fn home(f: &mut Found, at: Range<usize>) {
         return;
     }
     let (root, mut name_from, sep) = if anchor == b"/home/" {
-        let root = if b[..at.start].ends_with(b"/var") {
-            at.start - 4
-        } else {
-            at.start
-        };
-        (root, at.end, b'/')
+        match unix_root(b, at.start) {
+            Some(root) => (root, at.end, b'/'),
+            None => return,
+        }
     } else if anchor[0] == b'/' {
         match windows_root(b, at.start) {
-            Some(root) => (root, at.end, b'/'),
-            None if anchor == b"/Users/" => (at.start, at.end, b'/'),
-            None => return,
+            Some(root) if path_may_start(b, root) => (root, at.end, b'/'),
+            _ if anchor == b"/Users/" => match unix_root(b, at.start) {
+                Some(root) => (root, at.end, b'/'),
+                None => return,
+            },
+            _ => return,
         }
     } else {
         // `\Users\`, maybe with doubled backslashes (a path quoted in source code).
@@ -200,13 +228,10 @@ fn home(f: &mut Found, at: Range<usize>) {
             s -= 1;
         }
         match windows_root(b, s) {
-            Some(root) => (root, at.end, b'\\'),
-            None => return,
+            Some(root) if path_may_start(b, root) => (root, at.end, b'\\'),
+            _ => return,
         }
     };
-    if !path_may_start(b, root) {
-        return;
-    }
     while name_from < b.len() && b[name_from] == b'\\' && sep == b'\\' {
         name_from += 1;
     }
@@ -233,6 +258,65 @@ fn home(f: &mut Found, at: Range<usize>) {
     }
     f.push(FactKind::HomeDirectory, root..end);
     f.push(FactKind::UserName, name_from..end);
+}
+
+/// `…/projects/-home-NAME-src-app`: a tool's per-project directory, named after the working
+/// directory with every separator made a dash.
+fn munged(f: &mut Found, at: Range<usize>) {
+    let b = f.b;
+    let from = at.end - 1;
+    let mut end = at.end;
+    while end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'-' | b'_' | b'.')) {
+        end += 1;
+    }
+    if end - from >= 4 && b[from..end].iter().filter(|&&c| c == b'-').count() >= 2 {
+        f.push(FactKind::WorkingDirectory, from..end);
+    }
+}
+
+/// The user names found in a text, looked for again inside its munged project directories
+/// (`-home-bob-weir-src`), where no separator marks where a name ends.
+pub(super) fn names_in_munged(text: &str, facts: &mut Vec<super::Fact>) {
+    let names: Vec<String> = facts
+        .iter()
+        .filter(|f| f.kind == FactKind::UserName)
+        .map(|f| {
+            f.value
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect()
+        })
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    for dir in facts
+        .iter()
+        .filter(|f| f.kind == FactKind::WorkingDirectory && f.value.starts_with('-'))
+    {
+        for name in &names {
+            for prefix in ["-home-", "-Users-"] {
+                let needle = format!("{prefix}{name}");
+                let mut from = 0;
+                while let Some(p) = dir.value[from..].find(&needle) {
+                    let start = from + p + prefix.len();
+                    let end = start + name.len();
+                    let next = dir.value.as_bytes().get(end);
+                    if next.is_none_or(|&c| c == b'-') {
+                        let span = dir.span.start + start..dir.span.start + end;
+                        found.push(super::Fact {
+                            kind: FactKind::UserName,
+                            value: text[span.clone()].to_owned(),
+                            span,
+                        });
+                    }
+                    from = end;
+                }
+            }
+        }
+    }
+    facts.extend(found);
 }
 
 fn zone(f: &mut Found, at: Range<usize>) {
