@@ -220,11 +220,7 @@ pub fn normalized(fact: &Fact, pseudonym: &dyn Fn(FactKind, &str) -> String) -> 
 /// `text` with each fact replaced by its [`normalized`] form. Of nested facts, the outermost
 /// one with a replacement wins; a fact reported without one leaves the facts inside it to be
 /// replaced (a working directory keeps its path, but its home-directory prefix becomes `~`).
-pub fn rewrite(
-    text: &str,
-    facts: &[Fact],
-    pseudonym: &dyn Fn(FactKind, &str) -> String,
-) -> String {
+pub fn rewrite(text: &str, facts: &[Fact], pseudonym: &dyn Fn(FactKind, &str) -> String) -> String {
     let mut order: Vec<&Fact> = facts
         .iter()
         .filter(|f| f.span.end <= text.len() && text.get(f.span.clone()).is_some())
@@ -284,8 +280,15 @@ pub fn scan_request(req: &Request) -> Vec<Disclosure> {
         if key.is_some_and(|k| OPAQUE_KEYS.contains(&k)) {
             return;
         }
-        json::decode(&body[raw], &mut decoded, None);
-        let Ok(text) = std::str::from_utf8(&decoded) else {
+        let raw = &body[raw];
+        // Most values have no escapes: scan them where they lie.
+        let text = if memchr::memchr(b'\\', raw).is_none() {
+            std::str::from_utf8(raw)
+        } else {
+            json::decode(raw, &mut decoded, None);
+            std::str::from_utf8(&decoded)
+        };
+        let Ok(text) = text else {
             return;
         };
         let key = key.and_then(|k| std::str::from_utf8(k).ok());

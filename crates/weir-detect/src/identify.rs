@@ -195,7 +195,9 @@ impl Clients {
                 message,
             };
             if c.tool.is_empty() || c.tool == "unknown" {
-                return Err(invalid("`tool` must be a name other than \"unknown\"".into()));
+                return Err(invalid(
+                    "`tool` must be a name other than \"unknown\"".into(),
+                ));
             }
             let mut place = |header: &Option<String>,
                              path: bool,
@@ -231,9 +233,8 @@ impl Clients {
                             .into(),
                     ));
                 }
-                let regex = |r: &str| {
-                    Regex::new(r).map_err(|e| invalid(format!("regex {r:?}: {e}")))
-                };
+                let regex =
+                    |r: &str| Regex::new(r).map_err(|e| invalid(format!("regex {r:?}: {e}")));
                 let test = if let Some(path_re) = &s.path {
                     if tests.iter().any(|&t| t) {
                         return Err(invalid(
@@ -267,8 +268,7 @@ impl Clients {
                 let extract = match (&s.regex, &s.json) {
                     (None, None) => Extract::Whole,
                     (Some(r), None) => {
-                        let re =
-                            Regex::new(r).map_err(|e| invalid(format!("regex {r:?}: {e}")))?;
+                        let re = Regex::new(r).map_err(|e| invalid(format!("regex {r:?}: {e}")))?;
                         if re.capture_names().all(|n| n != Some("session")) {
                             return Err(invalid(format!(
                                 "session regex {r:?} needs a group named `session`"
@@ -278,13 +278,12 @@ impl Clients {
                     }
                     (None, Some(member)) => Extract::Json(member.clone()),
                     (Some(_), Some(_)) => {
-                        return Err(invalid("a session takes `regex` or `json`, not both".into()));
+                        return Err(invalid(
+                            "a session takes `regex` or `json`, not both".into(),
+                        ));
                     }
                 };
-                sessions.push(Session {
-                    place: p,
-                    extract,
-                });
+                sessions.push(Session { place: p, extract });
             }
             clients.push(Client {
                 tool: c.tool,
@@ -460,7 +459,14 @@ mod tests {
     #[test]
     fn the_builtin_table_compiles() {
         let c = Clients::builtin();
-        for tool in ["claude-code", "codex", "qwen-code", "gemini-cli", "aider", "opencode"] {
+        for tool in [
+            "claude-code",
+            "codex",
+            "qwen-code",
+            "gemini-cli",
+            "aider",
+            "opencode",
+        ] {
             assert!(c.tools().any(|t| t == tool), "{tool}");
         }
     }

@@ -98,7 +98,11 @@ fn captured_requests_are_identified_and_their_environment_reported() {
         eprintln!("no captures at {root}");
         return;
     };
-    let mut dirs: Vec<_> = dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<_> = dirs
+        .flatten()
+        .map(|d| d.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     let mut failures = Vec::new();
     for dir in dirs {
@@ -155,7 +159,10 @@ fn captured_requests_are_identified_and_their_environment_reported() {
                     };
                     // A commit shows as its full hash or an abbreviation of it.
                     let shown: Vec<String> = if kind == FactKind::GitCommit {
-                        (7..=value.len()).rev().map(|n| value[..n].to_owned()).collect()
+                        (7..=value.len())
+                            .rev()
+                            .map(|n| value[..n].to_owned())
+                            .collect()
                     } else {
                         vec![value.to_owned()]
                     };
@@ -165,7 +172,9 @@ fn captured_requests_are_identified_and_their_environment_reported() {
                             continue;
                         }
                         // Reported where it stands, or (each time) inside a larger fact.
-                        let exact = here.iter().any(|d| d.fact.kind == kind && d.fact.value == v);
+                        let exact = here
+                            .iter()
+                            .any(|d| d.fact.kind == kind && d.fact.value == v);
                         let inside = at.iter().all(|&a| {
                             here.iter().any(|d| {
                                 d.fact.span.start <= a

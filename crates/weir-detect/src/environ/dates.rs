@@ -66,7 +66,10 @@ fn tokens(v: &str) -> Vec<Token> {
                 chars.next();
             }
             let digits = &v[i..end];
-            out.push(Token::Number(digits.parse().unwrap_or(u32::MAX), digits.len()));
+            out.push(Token::Number(
+                digits.parse().unwrap_or(u32::MAX),
+                digits.len(),
+            ));
         } else if c.is_alphabetic() {
             let mut word = String::new();
             while let Some(&(_, d)) = chars.peek() {
@@ -128,7 +131,9 @@ pub fn parse(v: &str) -> Option<Date> {
         }
         i += 1;
     }
-    let valid = |y: u32, m: u32, d: u32| (1900..=2200).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d);
+    let valid = |y: u32, m: u32, d: u32| {
+        (1900..=2200).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    };
     if month.is_some() {
         if year.is_none() {
             if let Some(at) = numbers.iter().position(|&(_, len)| len == 4) {
@@ -204,7 +209,14 @@ mod tests {
     fn ambiguous_and_non_dates() {
         assert_eq!(parse("04/05/2025"), Some(Date::Ambiguous));
         assert_eq!(iso("04/05/2025"), None);
-        for no in ["Monday", "a good day", "version 1.2.3", "2025", "13/13/2025", "August"] {
+        for no in [
+            "Monday",
+            "a good day",
+            "version 1.2.3",
+            "2025",
+            "13/13/2025",
+            "August",
+        ] {
             assert_eq!(parse(no), None, "{no}");
         }
     }

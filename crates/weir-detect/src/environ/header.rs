@@ -75,14 +75,31 @@ const CLIENT_IP: &[&str] = &[
 
 /// CPU architectures as user agents and SDKs name them.
 const ARCHES: &[&str] = &[
-    "x86_64", "x64", "amd64", "arm64", "aarch64", "i386", "i686", "x86", "ia32", "armv7l",
-    "armv7", "arm", "ppc64le", "ppc64", "s390x", "riscv64", "win64", "wow64",
+    "x86_64", "x64", "amd64", "arm64", "aarch64", "i386", "i686", "x86", "ia32", "armv7l", "armv7",
+    "arm", "ppc64le", "ppc64", "s390x", "riscv64", "win64", "wow64",
 ];
 
 /// Language runtimes as user-agent products name them.
 const RUNTIMES: &[&str] = &[
-    "node", "nodejs", "node.js", "bun", "deno", "python", "cpython", "pypy", "go", "rust",
-    "java", "ruby", "dotnet", ".net", "gl-node", "gl-python", "gl-go", "gl-java", "php",
+    "node",
+    "nodejs",
+    "node.js",
+    "bun",
+    "deno",
+    "python",
+    "cpython",
+    "pypy",
+    "go",
+    "rust",
+    "java",
+    "ruby",
+    "dotnet",
+    ".net",
+    "gl-node",
+    "gl-python",
+    "gl-go",
+    "gl-java",
+    "php",
 ];
 
 /// Appends the facts header `name: value` discloses to `out`; spans are in `value`.

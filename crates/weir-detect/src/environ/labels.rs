@@ -144,7 +144,11 @@ pub const LABELS: &[Label] = &[
         V::Path,
     ),
     l(
-        &["workspace directories", "workspace directory", "working directories"],
+        &[
+            "workspace directories",
+            "workspace directory",
+            "working directories",
+        ],
         K::WorkingDirectory,
         COLON | LOOSE,
         V::PathList,
@@ -209,14 +213,24 @@ pub const LABELS: &[Label] = &[
         COLON,
         V::Token,
     ),
-    l(&["arch", "architecture", "os_arch"], K::Arch, DATA, V::Token),
+    l(
+        &["arch", "architecture", "os_arch"],
+        K::Arch,
+        DATA,
+        V::Token,
+    ),
     l(
         &["shell", "default shell", "user shell", "login shell"],
         K::Shell,
         COLON,
         V::Shell,
     ),
-    l(&["shell", "default_shell", "defaultShell"], K::Shell, DATA, V::Shell),
+    l(
+        &["shell", "default_shell", "defaultShell"],
+        K::Shell,
+        DATA,
+        V::Shell,
+    ),
     l(&["SHELL"], K::Shell, ENV, V::Shell),
     l(
         &["hostname", "host name", "computer name", "machine name"],
@@ -253,7 +267,14 @@ pub const LABELS: &[Label] = &[
         V::User,
     ),
     l(
-        &["username", "user_name", "userName", "login", "os_user", "osUser"],
+        &[
+            "username",
+            "user_name",
+            "userName",
+            "login",
+            "os_user",
+            "osUser",
+        ],
         K::UserName,
         DATA,
         V::User,
@@ -340,7 +361,12 @@ pub const LABELS: &[Label] = &[
     ),
     // Git.
     l(
-        &["current branch", "main branch", "default branch", "git branch"],
+        &[
+            "current branch",
+            "main branch",
+            "default branch",
+            "git branch",
+        ],
         K::GitBranch,
         COLON | LOOSE,
         V::Token,
@@ -440,7 +466,13 @@ pub const LABELS: &[Label] = &[
         V::Email,
     ),
     l(
-        &["remote", "remote url", "git remote", "fetch url", "push url"],
+        &[
+            "remote",
+            "remote url",
+            "git remote",
+            "fetch url",
+            "push url",
+        ],
         K::GitRemote,
         COLON,
         V::Remote,
@@ -592,7 +624,12 @@ pub const LABELS: &[Label] = &[
         ENV,
         V::Proxy,
     ),
-    l(&["proxy", "http proxy", "https proxy"], K::Proxy, COLON, V::Proxy),
+    l(
+        &["proxy", "http proxy", "https proxy"],
+        K::Proxy,
+        COLON,
+        V::Proxy,
+    ),
     l(
         &[
             "proxy",

@@ -29,9 +29,15 @@ enum Trigger {
     Shape(Shape),
 }
 
+/// How many leading bytes of each literal the anchor automaton looks for: a small automaton
+/// stays in cache, and the whole literal is checked at each hit.
+const PREFIX: usize = 6;
+
 struct Scanner {
     anchors: AnchorSet,
-    triggers: Vec<Vec<Trigger>>,
+    /// For each anchor (a literal's prefix): the whole literals that start with it, each with
+    /// what it triggers.
+    triggers: Vec<Vec<(Box<[u8]>, Trigger)>>,
     /// Exact JSON key to the labels that take the [`KEY`] form.
     keys: HashMap<&'static str, Vec<u16>>,
 }
@@ -46,16 +52,17 @@ impl Scanner {
     fn new() -> Scanner {
         let mut ids: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut anchors: Vec<Vec<u8>> = Vec::new();
-        let mut triggers: Vec<Vec<Trigger>> = Vec::new();
-        let mut add = |anchor: Vec<u8>, t: Trigger| {
-            let key = anchor.to_ascii_lowercase();
+        let mut triggers: Vec<Vec<(Box<[u8]>, Trigger)>> = Vec::new();
+        let mut add = |literal: Vec<u8>, t: Trigger| {
+            let literal = literal.to_ascii_lowercase();
+            let key = literal[..literal.len().min(PREFIX)].to_vec();
             let next = anchors.len();
             let at = *ids.entry(key.clone()).or_insert(next);
             if at == next {
                 anchors.push(key);
                 triggers.push(Vec::new());
             }
-            triggers[at].push(t);
+            triggers[at].push((literal.into_boxed_slice(), t));
         };
         let mut keys: HashMap<&'static str, Vec<u16>> = HashMap::new();
         for (li, label) in LABELS.iter().enumerate() {
@@ -115,10 +122,15 @@ pub fn scan(key: Option<&str>, text: &str, out: &mut Vec<Fact>) {
     HITS.with(|hits| {
         let mut hits = hits.borrow_mut();
         scanner.anchors.find(text.as_bytes(), &mut hits);
+        let b = text.as_bytes();
         for &Hit { end, anchor } in hits.iter() {
             let start = end - scanner.anchors.len_of(anchor);
-            for &t in &scanner.triggers[anchor as usize] {
-                match t {
+            for (literal, t) in &scanner.triggers[anchor as usize] {
+                let end = start + literal.len();
+                if end > b.len() || !b[start..end].eq_ignore_ascii_case(literal) {
+                    continue;
+                }
+                match *t {
                     Trigger::Label { label, name, form } => {
                         found.label(label as usize, name as usize, form, start..end)
                     }
@@ -170,7 +182,11 @@ impl Found<'_> {
                 if s > 0 && is_name_byte(b[s - 1]) {
                     return;
                 }
-                if label.forms & LOOSE == 0 && !at_line_start(b, s) {
+                // A weak label counts at a line's start, capitalised as a heading or an
+                // environment block writes it (`Shell: zsh`); a config file's keys are lowercase
+                // (`shell: bash` in a CI step).
+                if label.forms & LOOSE == 0 && (!at_line_start(b, s) || !b[s].is_ascii_uppercase())
+                {
                     return;
                 }
                 if label.forms & COLON == 0 && label.forms & LOOSE == 0 {
@@ -207,7 +223,23 @@ impl Found<'_> {
                 if &self.text[s..e - 1] != name {
                     return;
                 }
-                if s > 0 && !matches!(b[s - 1], b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b';' | b'(' | b'`' | b'|' | b'&' | b',' | b'{' | b'[')
+                if s > 0
+                    && !matches!(
+                        b[s - 1],
+                        b' ' | b'\t'
+                            | b'\n'
+                            | b'\r'
+                            | b'"'
+                            | b'\''
+                            | b';'
+                            | b'('
+                            | b'`'
+                            | b'|'
+                            | b'&'
+                            | b','
+                            | b'{'
+                            | b'['
+                    )
                 {
                     return;
                 }
@@ -282,10 +314,7 @@ impl Found<'_> {
                 // `en-US,en;q=0.9` lists several.
                 let mut at = f.start;
                 for part in b[f.clone()].split(|&c| c == b',') {
-                    let tag_end = part
-                        .iter()
-                        .position(|&c| c == b';')
-                        .unwrap_or(part.len());
+                    let tag_end = part.iter().position(|&c| c == b';').unwrap_or(part.len());
                     let r = trim(b, at..at + tag_end);
                     if is_locale(&b[r.clone()]) {
                         self.push(kind, r);
@@ -540,12 +569,7 @@ fn connector(b: &[u8], e: usize) -> Option<usize> {
 
 /// `"name": "value"` (or single quotes, or with escaped quotes when JSON sits inside a
 /// string): the range of the value.
-fn quoted_value(
-    b: &[u8],
-    at: Range<usize>,
-    name: &str,
-    first_key: bool,
-) -> Option<Range<usize>> {
+fn quoted_value(b: &[u8], at: Range<usize>, name: &str, first_key: bool) -> Option<Range<usize>> {
     let (s, e) = (at.start, at.end);
     let q = b[s];
     if &b[s + 1..e] != name.as_bytes() {
@@ -672,7 +696,8 @@ pub(super) fn is_path(v: &[u8]) -> bool {
 /// 7 to 40 hex digits, with at least one digit (an all-letter word like `defaced` is prose).
 pub(super) fn is_commit(v: &[u8]) -> bool {
     (7..=40).contains(&v.len())
-        && v.iter().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        && v.iter()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         && v.iter().any(u8::is_ascii_digit)
 }
 
@@ -776,9 +801,17 @@ fn is_region(v: &[u8]) -> bool {
             .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && (v.contains(&b'-')
             || v.iter().any(u8::is_ascii_digit)
-            || [&b"us"[..], b"europe", b"asia", b"india", b"japan", b"korea", b"uk"]
-                .iter()
-                .any(|area| v.ends_with(area) || v.starts_with(area)))
+            || [
+                &b"us"[..],
+                b"europe",
+                b"asia",
+                b"india",
+                b"japan",
+                b"korea",
+                b"uk",
+            ]
+            .iter()
+            .any(|area| v.ends_with(area) || v.starts_with(area)))
 }
 
 /// Operating systems and distributions, lowercase: the first word of an OS value.
@@ -984,7 +1017,14 @@ mod tests {
 
     #[test]
     fn locales() {
-        for ok in ["en_US.UTF-8", "ms-MY", "zh-Hant-TW", "C.UTF-8", "sr_RS@latin", "de_DE"] {
+        for ok in [
+            "en_US.UTF-8",
+            "ms-MY",
+            "zh-Hant-TW",
+            "C.UTF-8",
+            "sr_RS@latin",
+            "de_DE",
+        ] {
             assert!(is_locale(ok.as_bytes()), "{ok}");
         }
         for no in ["go", "python", "EN", "en_", "x", "C"] {

@@ -112,7 +112,11 @@ fn is_word(c: u8) -> bool {
 
 /// Characters that may continue a path or word, so a path cannot start right after one.
 fn continues_path(c: u8) -> bool {
-    is_word(c) || matches!(c, b'-' | b'.' | b'/' | b'\\' | b'~' | b'$' | b'%' | b'{' | b'}')
+    is_word(c)
+        || matches!(
+            c,
+            b'-' | b'.' | b'/' | b'\\' | b'~' | b'$' | b'%' | b'{' | b'}'
+        )
 }
 
 /// Whether a path may start at `root`: at the text's start, after a delimiter, or after
@@ -172,11 +176,40 @@ fn windows_root(b: &[u8], at: usize) -> Option<usize> {
 
 /// Bytes a Unix path is made of, walking back to its start.
 fn unix_path_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'~' | b'+' | b'@' | b'/') || c >= 0x80
+    c.is_ascii_alphanumeric()
+        || matches!(c, b'.' | b'_' | b'-' | b'~' | b'+' | b'@' | b'/')
+        || c >= 0x80
 }
 
+/// Top-level directories under which a `home` or `Users` directory is a real one
+/// (`/var/home/NAME`, `/tmp/run/home/NAME`, `/Volumes/Data/Users/NAME`). Under any other root
+/// (`/api/v1/users/42/home/settings`) it is a route, not a directory.
+const FS_ROOTS: &[&[u8]] = &[
+    b"/tmp/",
+    b"/var/",
+    b"/srv/",
+    b"/data/",
+    b"/mnt/",
+    b"/nfs/",
+    b"/net/",
+    b"/export/",
+    b"/opt/",
+    b"/private/",
+    b"/Volumes/",
+    b"/media/",
+    b"/run/",
+    b"/workspace/",
+    b"/workspaces/",
+    b"/storage/",
+    b"/scratch/",
+    b"/local/",
+    b"/u/",
+    b"/usr/",
+];
+
 /// Where the absolute Unix path holding `at` starts, if it is one: `/…` or `~/…`, not part
-/// of a URL (`https://host/home/…`) or a relative path.
+/// of a URL (`https://host/home/…`) or a relative path; a directory nested below the root
+/// only under a filesystem root ([`FS_ROOTS`]).
 fn unix_root(b: &[u8], at: usize) -> Option<usize> {
     let mut s = at;
     while s > 0 && unix_path_byte(b[s - 1]) {
@@ -188,7 +221,8 @@ fn unix_root(b: &[u8], at: usize) -> Option<usize> {
     if s > 0 && b[s - 1] == b':' && b[..s].ends_with(b"://") && !b[..s].ends_with(b"file://") {
         return None;
     }
-    matches!(b[s], b'/' | b'~').then_some(s)
+    let nested_ok = s == at || b[s] == b'~' || FS_ROOTS.iter().any(|r| b[s..].starts_with(r));
+    (matches!(b[s], b'/' | b'~') && nested_ok).then_some(s)
 }
 
 fn home(f: &mut Found, at: Range<usize>) {
@@ -197,10 +231,7 @@ fn home(f: &mut Found, at: Range<usize>) {
     if anchor.eq_ignore_ascii_case(b"/root") {
         // `/root/.config`: root's home shows itself by the dot-directories in it. A bare
         // `/root` or `/root/task1` is as often an agent's or a route's name.
-        if anchor != b"/root"
-            || !path_may_start(b, at.start)
-            || !b[at.end..].starts_with(b"/.")
-        {
+        if anchor != b"/root" || !path_may_start(b, at.start) || !b[at.end..].starts_with(b"/.") {
             return;
         }
         f.push(FactKind::HomeDirectory, at.clone());
@@ -248,6 +279,10 @@ fn home(f: &mut Found, at: Range<usize>) {
             }
         }
     }
+    // A sentence may end right after the path.
+    if end > name_from && b[end - 1] == b'.' && b.get(end).is_none_or(|c| c.is_ascii_whitespace()) {
+        end -= 1;
+    }
     let name = &f.text[name_from..end];
     if name.is_empty() || SHARED_HOMES.contains(&name) {
         return;
@@ -266,7 +301,8 @@ fn munged(f: &mut Found, at: Range<usize>) {
     let b = f.b;
     let from = at.end - 1;
     let mut end = at.end;
-    while end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'-' | b'_' | b'.')) {
+    while end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'-' | b'_' | b'.'))
+    {
         end += 1;
     }
     if end - from >= 4 && b[from..end].iter().filter(|&&c| c == b'-').count() >= 2 {
@@ -495,9 +531,7 @@ fn fetch_push(f: &mut Found, at: Range<usize>) {
 pub(super) fn is_ip(v: &str) -> bool {
     let v = v.trim_start_matches('[').trim_end_matches(']');
     match v.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(a)) => {
-            !a.is_unspecified() && !a.is_loopback() && !a.is_broadcast()
-        }
+        Ok(std::net::IpAddr::V4(a)) => !a.is_unspecified() && !a.is_loopback() && !a.is_broadcast(),
         Ok(std::net::IpAddr::V6(a)) => !a.is_unspecified() && !a.is_loopback(),
         Err(_) => false,
     }
@@ -541,7 +575,8 @@ fn ipv4(f: &mut Found, at: Range<usize>) {
             i += 1;
         }
     }
-    if b.get(i).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    if b.get(i)
+        .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
         || (b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit))
     {
         return;

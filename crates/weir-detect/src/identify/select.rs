@@ -190,7 +190,9 @@ impl Walker<'_> {
                     let key = &self.b[key];
                     let next: Vec<(usize, usize)> = deeper
                         .iter()
-                        .filter(|&&(p, s)| matches!(&paths[p][s], Step::Key(k) if k.as_bytes() == key))
+                        .filter(
+                            |&&(p, s)| matches!(&paths[p][s], Step::Key(k) if k.as_bytes() == key),
+                        )
                         .map(|&(p, s)| (p, s + 1))
                         .collect();
                     if next.is_empty() {
@@ -261,9 +263,15 @@ mod tests {
         assert_eq!(get(doc, "metadata.user_id").as_deref(), Some(r#"u\\\"1"#));
         assert_eq!(get(doc, "n").as_deref(), Some("3"));
         assert_eq!(get(doc, "list[].k").as_deref(), Some("a"));
-        assert_eq!(get(doc, "messages[].content").as_deref(), Some(r#"a \"q\" {x} [y]"#));
+        assert_eq!(
+            get(doc, "messages[].content").as_deref(),
+            Some(r#"a \"q\" {x} [y]"#)
+        );
         assert_eq!(get(doc, "metadata.nope"), None);
-        assert_eq!(get(doc, "metadata").as_deref(), Some(r#"{"user_id":"u\\\"1"}"#));
+        assert_eq!(
+            get(doc, "metadata").as_deref(),
+            Some(r#"{"user_id":"u\\\"1"}"#)
+        );
     }
 
     #[test]
@@ -276,7 +284,11 @@ mod tests {
     fn paths_parse() {
         assert_eq!(
             parse_path("input[].content"),
-            Some(vec![Step::Key("input".into()), Step::Any, Step::Key("content".into())])
+            Some(vec![
+                Step::Key("input".into()),
+                Step::Any,
+                Step::Key("content".into())
+            ])
         );
         assert_eq!(parse_path("a[x]"), None);
         assert_eq!(parse_path(""), None);
