@@ -342,12 +342,12 @@ fn addresses_and_cloud_metadata() {
     assert_eq!(
         found(
             None,
-            "listening on 10.1.2.3:8080 and [fe80::1c2:3ff:fe4a:5b6c]:80; ssh 203.0.113.9"
+            "listening on 10.1.2.3:8080 and [fe80::1c2:3ff:fe4a:5b6c]:80; ssh 100.64.12.7"
         ),
         pairs(&[
             ("ip-address", "10.1.2.3"),
             ("ip-address", "fe80::1c2:3ff:fe4a:5b6c"),
-            ("ip-address", "203.0.113.9"),
+            ("ip-address", "100.64.12.7"),
         ])
     );
     assert_eq!(
@@ -415,12 +415,12 @@ fn headers_disclose_os_runtime_locale_and_addresses() {
         pairs(&[("locale", "ms-MY"), ("locale", "en-US")])
     );
     assert_eq!(
-        header("x-forwarded-for", "203.0.113.9, 10.0.0.2"),
-        pairs(&[("ip-address", "203.0.113.9"), ("ip-address", "10.0.0.2")])
+        header("x-forwarded-for", "100.64.12.7, 10.0.0.2"),
+        pairs(&[("ip-address", "100.64.12.7"), ("ip-address", "10.0.0.2")])
     );
     assert_eq!(
-        header("forwarded", "for=198.51.100.17;proto=https"),
-        pairs(&[("ip-address", "198.51.100.17")])
+        header("forwarded", "for=81.2.69.160;proto=https"),
+        pairs(&[("ip-address", "81.2.69.160")])
     );
     assert_eq!(header("via", "1.1 squid"), pairs(&[("proxy", "1.1 squid")]));
     assert_eq!(
@@ -468,6 +468,10 @@ fn parse_version(s: &str) -> Option<[u32; 4]> {
     let platform = std::env::consts::OS;
     todo_list.update(date);
     if path.starts_with("/home/user/") { return None; }
+    let hostname = self.host; let le = F32::<LE>::new(x);
+    let req = b"GET /home/me HTTP/1.1\r\n"; let u = json!({"hostname": "example.com"});
+    let id = oid("2.5.13.22"); let doc = "ssh 192.0.2.1 or 2001:db8::1";
+    // Needs a kernel version is 3.1 or later.
     None
 }
 "#;

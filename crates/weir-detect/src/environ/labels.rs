@@ -7,7 +7,8 @@
 
 use super::FactKind;
 
-/// `Label: value` (or `Label is value`) at the start of a line, after bullets or indentation.
+/// `Label: value` (or `Label is: value`) at the start of a line, after bullets or indentation,
+/// the label capitalised.
 pub const COLON: u8 = 1;
 /// The colon form anywhere in a line: for phrases no code uses (`My operating system is:`).
 pub const LOOSE: u8 = 2;
@@ -232,8 +233,9 @@ pub const LABELS: &[Label] = &[
         V::Shell,
     ),
     l(&["SHELL"], K::Shell, ENV, V::Shell),
+    l(&["hostname"], K::Hostname, COLON, V::Host),
     l(
-        &["hostname", "host name", "computer name", "machine name"],
+        &["host name", "computer name", "machine name"],
         K::Hostname,
         COLON | LOOSE,
         V::Host,

@@ -192,7 +192,7 @@ impl Found<'_> {
                 if label.forms & COLON == 0 && label.forms & LOOSE == 0 {
                     return;
                 }
-                let Some(from) = connector(b, e) else {
+                let Some(from) = connector(b, e, label.value == Value::Date) else {
                     return;
                 };
                 from..line_end(b, from)
@@ -270,6 +270,9 @@ impl Found<'_> {
                 let ok = match label.value {
                     Value::Token => v.len() <= 256,
                     Value::Hex => is_commit(v),
+                    // A `hostname` key is as often a URL's host: as data, only a machine's
+                    // kind of name counts.
+                    Value::Host if !prose && form != Form::Env => is_host(v) && is_machine(v),
                     Value::Host => is_host(v),
                     Value::User => is_user(v),
                     _ => is_region(v),
@@ -383,7 +386,10 @@ impl Found<'_> {
                 }
             }
             Value::Proxy => {
-                if let Some(t) = one_token(b, f, form) {
+                if let Some(mut t) = one_token(b, f, form) {
+                    while t.end > t.start && b[t.end - 1] == b',' {
+                        t.end -= 1;
+                    }
                     let v = &b[t.clone()];
                     if v.len() <= 2048
                         && (v.contains(&b'.') || v.contains(&b':') || v.contains(&b'*'))
@@ -524,9 +530,11 @@ pub(super) fn line_end(b: &[u8], at: usize) -> usize {
     memchr::memchr2(b'\n', b'\r', &b[at..]).map_or(b.len(), |p| at + p)
 }
 
-/// After a label ending at `e`: `: `, ` is `, `=`, with a parenthetical or bold marks allowed
-/// before them. Returns where the value starts.
-fn connector(b: &[u8], e: usize) -> Option<usize> {
+/// After a label ending at `e`: `: ` or ` is: `, with a parenthetical or bold marks allowed
+/// before them; ` is ` alone only when `is_alone` (a date, whose value is checked closely
+/// enough that `Today's date is 2025-08-18` and prose cannot be confused). Returns where the
+/// value starts.
+fn connector(b: &[u8], e: usize, is_alone: bool) -> Option<usize> {
     let mut i = e;
     let skip_marks = |i: &mut usize| {
         while *i < b.len() && matches!(b[*i], b'*' | b'_') {
@@ -552,10 +560,11 @@ fn connector(b: &[u8], e: usize) -> Option<usize> {
         && b.get(i + 2).is_none_or(|&c| !c.is_ascii_alphanumeric())
     {
         i += 2;
-        linked = true;
+        linked = is_alone;
         skip_spaces(&mut i);
     }
-    if matches!(b.get(i), Some(b':') | Some(b'=')) {
+    // `=` is left to the environment-variable form: `hostname = self.host` is code.
+    if b.get(i) == Some(&b':') {
         i += 1;
         linked = true;
         skip_marks(&mut i);
@@ -713,6 +722,26 @@ pub(super) fn is_host(v: &[u8]) -> bool {
         && v.iter().any(u8::is_ascii_alphabetic)
 }
 
+/// A machine's own kind of name: a name under a local or internal domain, or one label with a
+/// digit or a dash in it (`kl-devbox-42`, `DESKTOP-4F2K9QX`), unlike `host` or `example.com`.
+fn is_machine(v: &[u8]) -> bool {
+    let v = v.to_ascii_lowercase();
+    let local = [
+        &b".local"[..],
+        b".lan",
+        b".localdomain",
+        b".internal",
+        b".home",
+        b".corp",
+    ]
+    .iter()
+    .any(|s| v.ends_with(s));
+    local
+        || (v.len() >= 3
+            && !v.contains(&b'.')
+            && v.iter().any(|&c| c == b'-' || c.is_ascii_digit()))
+}
+
 /// Names that stand for a user name in documentation (`/home/user/project`), not someone's.
 const PLACEHOLDER_USERS: &[&str] = &[
     "username",
@@ -730,6 +759,10 @@ const PLACEHOLDER_USERS: &[&str] = &[
     "somebody",
     "example",
     "user",
+    "me",
+    "foo",
+    "bar",
+    "baz",
 ];
 
 /// A login name: one token of letters, digits, `.`, `_`, `-` (and non-ASCII letters), not a
@@ -739,7 +772,7 @@ pub(super) fn is_user(v: &[u8]) -> bool {
         return false;
     };
     !s.is_empty()
-        && s.len() <= 64
+        && (2..=64).contains(&s.len())
         && s.chars()
             .next()
             .is_some_and(|c| c.is_alphanumeric() || c == '_')

@@ -270,11 +270,18 @@ fn home(f: &mut Found, at: Range<usize>) {
     while end < b.len() && !ends_name(b[end]) {
         end += 1;
     }
-    // `/Users/Jane Doe/...`: a name with spaces, when the path goes on after it.
-    if end < b.len() && b[end] == b' ' {
+    // `/Users/Jane Doe/...`: a macOS or Windows name with spaces, when the path goes on after
+    // it (Linux names have none).
+    if end < b.len() && b[end] == b' ' && anchor != b"/home/" {
         let stop = line_end(b, end).min(end + 40);
         if let Some(p) = (end..stop).find(|&i| b[i] == sep) {
-            if (end..p).all(|i| b[i] == b' ' || !ends_name(b[i])) && b[p - 1] != b' ' {
+            let words_capitalised = b[end..p]
+                .split(|&c| c == b' ')
+                .all(|w| w.is_empty() || w[0].is_ascii_uppercase());
+            if (end..p).all(|i| b[i] == b' ' || !ends_name(b[i]))
+                && b[p - 1] != b' '
+                && words_capitalised
+            {
                 end = p;
             }
         }
@@ -527,18 +534,38 @@ fn fetch_push(f: &mut Found, at: Range<usize>) {
     }
 }
 
-/// Whether `v` is an IP address worth reporting: not unspecified, loopback or broadcast.
+/// Whether `v` is an IP address worth reporting: not unspecified, loopback or broadcast, and
+/// not one of the ranges documentation uses (RFC 5737, RFC 3849) nor `1.2.3.4`.
 pub(super) fn is_ip(v: &str) -> bool {
     let v = v.trim_start_matches('[').trim_end_matches(']');
     match v.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(a)) => !a.is_unspecified() && !a.is_loopback() && !a.is_broadcast(),
-        Ok(std::net::IpAddr::V6(a)) => !a.is_unspecified() && !a.is_loopback(),
+        Ok(std::net::IpAddr::V4(a)) => {
+            let o = a.octets();
+            let documentation = matches!(
+                (o[0], o[1], o[2]),
+                (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
+            ) || o == [1, 2, 3, 4];
+            !a.is_unspecified() && !a.is_loopback() && !a.is_broadcast() && !documentation
+        }
+        Ok(std::net::IpAddr::V6(a)) => {
+            let documentation = a.segments()[..2] == [0x2001, 0x0db8];
+            !a.is_unspecified() && !a.is_loopback() && !documentation
+        }
         Err(_) => false,
     }
 }
 
-/// Words that make a dotted number on the same line a version, not an address.
-const VERSION_WORDS: &[&[u8]] = &[b"version", b"ver ", b"ver.", b"release", b"build"];
+/// Words that make a dotted number on the same line a version or an object identifier, not
+/// an address.
+const VERSION_WORDS: &[&[u8]] = &[
+    b"version",
+    b"ver ",
+    b"ver.",
+    b"release",
+    b"build",
+    b"oid",
+    b"objectidentifier",
+];
 
 fn ipv4(f: &mut Found, at: Range<usize>) {
     let b = f.b;
@@ -581,7 +608,7 @@ fn ipv4(f: &mut Found, at: Range<usize>) {
     {
         return;
     }
-    if matches!(octets[0], 0 | 127 | 255) || octets == [169, 254, 169, 254] {
+    if matches!(octets[0], 0 | 255) || octets == [169, 254, 169, 254] || !is_ip(&f.text[s..i]) {
         return;
     }
     let line_from = b[..s]
@@ -628,7 +655,10 @@ fn ipv6(f: &mut Found, at: Range<usize>) {
     let v = &f.text[s..e];
     let first_group = v.split(':').next().unwrap_or("");
     let groups = v.split(':').filter(|g| !g.is_empty()).count();
-    if is_ip(v) && v.bytes().any(|c| c.is_ascii_digit()) && (groups >= 3 || first_group.len() >= 3)
+    // `fe80::1`, `2a00:1450::200e`; not `F32::` or `a::b` from a language's paths.
+    if is_ip(v)
+        && v.bytes().any(|c| c.is_ascii_digit())
+        && (groups >= 3 || (groups == 2 && first_group.len() >= 4))
     {
         f.push(FactKind::IpAddress, s..e);
     }
