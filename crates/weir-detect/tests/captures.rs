@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use weir_detect::Request;
-use weir_detect::environ::{Disclosure, FactKind, scan_request};
+use weir_detect::environ::{Disclosure, FactKind, rewrite, scan_request};
 use weir_detect::identify::identify;
 use weir_detect::request::Field;
 
@@ -153,6 +153,18 @@ fn captured_requests_are_identified_and_their_environment_reported() {
             }
             for (field, text) in fields(&req) {
                 let here: Vec<&Disclosure> = found.iter().filter(|d| d.field == field).collect();
+                // Normalised, the text keeps no home directory, no time zone, no author.
+                let facts: Vec<_> = here.iter().map(|d| d.fact.clone()).collect();
+                let normal = rewrite(&text, &facts, &|k, _| format!("<{k}>"));
+                for key in ["home", "tz", "git_author_name", "git_author_email"] {
+                    if let Some(v) = env[key].as_str().filter(|v| !GENERIC.contains(v)) {
+                        if !occurrences(&normal, v).is_empty() {
+                            failures.push(format!(
+                                "{run}/{name}: {key} left in {field} after normalising"
+                            ));
+                        }
+                    }
+                }
                 for &(key, kind) in KINDS {
                     let Some(value) = env[key].as_str() else {
                         continue;

@@ -82,6 +82,15 @@ const CASES: &[Case] = &[
         session: Some("9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"),
     },
     Case {
+        what: "Claude Code behind something that rewrote its user agent",
+        path: "/v1/messages",
+        headers: &[("user-agent", "corp-proxy/1.0")],
+        body: r#"{"system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.329.c0e; cc_entrypoint=cli;"},{"type":"text","text":"You are a helpful agent."}],"messages":[]}"#,
+        tool: "claude-code",
+        version: Some("2.1.329"),
+        session: None,
+    },
+    Case {
         what: "Codex exec",
         path: "/v1/responses",
         headers: &[

@@ -280,6 +280,30 @@ mod tests {
         assert_eq!(get("not json", "a"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_agrees_with_a_parser(
+            doc in proptest::string::string_regex(r#"[{}\[\]",:a-c0-9 \\]{0,60}"#).unwrap(),
+        ) {
+            let paths: Vec<Vec<Step>> = ["a", "a.b", "a[]", "b[].c"]
+                .iter()
+                .map(|p| parse_path(p).unwrap())
+                .collect();
+            let got = select(doc.as_bytes(), &paths);
+            // Where serde_json reads a string at `a` (said once: with duplicates it keeps the
+            // last, this the first), so must this.
+            let once = doc.matches("\"a\"").count() == 1;
+            if let (true, Ok(v)) = (once, serde_json::from_str::<serde_json::Value>(&doc)) {
+                if let Some(serde_json::Value::String(want)) = v.get("a") {
+                    let f = got[0].clone().expect("found");
+                    let mut out = Vec::new();
+                    crate::json::decode(&doc.as_bytes()[f.raw], &mut out, None);
+                    proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), want.clone());
+                }
+            }
+        }
+    }
+
     #[test]
     fn paths_parse() {
         assert_eq!(
