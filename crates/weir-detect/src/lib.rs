@@ -6,7 +6,7 @@
 //! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
 //!   windowed regexes and filters).
 //! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
-//! - [`identify`]: which coding tool sent a request (a table of signals, `clients.toml`).
+//! - [`mod@identify`]: which coding tool sent a request (a table of signals, `clients.toml`).
 //! - [`environ`]: the environment facts a request discloses (time zone, OS, user, paths, ids).
 
 pub mod allow;

@@ -189,9 +189,6 @@ impl Found<'_> {
                 {
                     return;
                 }
-                if label.forms & COLON == 0 && label.forms & LOOSE == 0 {
-                    return;
-                }
                 let Some(from) = connector(b, e, label.value == Value::Date) else {
                     return;
                 };
