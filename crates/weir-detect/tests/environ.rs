@@ -122,11 +122,11 @@ fn an_environment_context_in_tags() {
 
 #[test]
 fn a_setup_message_with_a_localised_date_and_a_workspace_list() {
-    let text = "We are setting up the context for our chat.\n\
-                Today's date is Montag, 18. August 2025 (formatted according to the user's locale).\n\
+    let text = "Some context before we start.\n\
+                Today's date is Montag, 18. August 2025 (as the user's locale writes it).\n\
                 My operating system is: linux\n\
                 - **Workspace Directories:**\n  - /srv/home/budi/proyek\n\
-                Today's date is 2025年8月18日月曜日 (formatted according to the user's locale).\n";
+                Today's date is 2025年8月18日月曜日 (as the user's locale writes it).\n";
     assert_eq!(
         found(None, text),
         pairs(&[
@@ -241,14 +241,14 @@ fn windows_and_macos_paths() {
 
 #[test]
 fn a_munged_project_directory_names_the_user_again() {
-    let text = "memory at /home/bob-weir/.claude/projects/-home-bob-weir-src-app/memory/";
+    let text = "memory at /home/siti-aminah/.claude/projects/-home-siti-aminah-src-app/memory/";
     assert_eq!(
         found(None, text),
         pairs(&[
-            ("home-directory", "/home/bob-weir"),
-            ("user-name", "bob-weir"),
-            ("working-directory", "-home-bob-weir-src-app"),
-            ("user-name", "bob-weir"),
+            ("home-directory", "/home/siti-aminah"),
+            ("user-name", "siti-aminah"),
+            ("working-directory", "-home-siti-aminah-src-app"),
+            ("user-name", "siti-aminah"),
         ])
     );
 }
@@ -327,12 +327,14 @@ fn time_zones_offsets_and_dates() {
     assert_eq!(
         found(
             None,
-            "Timezone: UTC+08:00\nLocale: en-GB\nThe current date is: Saturday, November 21, 2026."
+            "Timezone: UTC+08:00\nLocale: en-GB\nThe current date is: Saturday, November 21, \
+             2026. Note: this date overrides earlier ones.\nToday's date is Montag, 18. August 2025. Bitte."
         ),
         pairs(&[
             ("utc-offset", "UTC+08:00"),
             ("locale", "en-GB"),
             ("date-format", "Saturday, November 21, 2026"),
+            ("date-format", "Montag, 18. August 2025"),
         ])
     );
 }
@@ -500,7 +502,7 @@ The commit fixed 3 bugs; version 2.10.4.1 shipped on 04/05/2025.
 #[test]
 fn normalisation_replaces_what_identifies() {
     let text = "<timezone>Asia/Kuala_Lumpur</timezone>\n\
-                Today's date is Montag, 18. August 2025 (formatted according to the user's locale).\n\
+                Today's date is Montag, 18. August 2025 (as the user's locale writes it).\n\
                 Working directory: /home/aisyah/kedai-kopi\n\
                 Git user: Aisyah Rahman\nOS Version: Linux 6.8.0\n";
     let facts = scan(None, text);
@@ -509,7 +511,7 @@ fn normalisation_replaces_what_identifies() {
     assert_eq!(
         out,
         "<timezone>UTC</timezone>\n\
-         Today's date is 2025-08-18 (formatted according to the user's locale).\n\
+         Today's date is 2025-08-18 (as the user's locale writes it).\n\
          Working directory: ~/kedai-kopi\n\
          Git user: git-author-13\nOS Version: Linux 6.8.0\n"
     );

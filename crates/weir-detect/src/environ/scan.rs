@@ -328,12 +328,23 @@ impl Found<'_> {
                     .iter()
                     .position(|&c| matches!(c, b'(' | b'<' | b'\n' | b'\r'))
                     .unwrap_or(v.len());
-                let mut r = trim(b, f.start..f.start + cut);
-                while r.end > r.start && matches!(b[r.end - 1], b'.' | b',' | b';') {
-                    r.end -= 1;
-                }
-                if r.len() <= 80 && dates::parse(&self.text[r.clone()]).is_some() {
-                    self.push(kind, r);
+                // The date may be followed by more sentences: the shortest run up to a
+                // sentence's end that reads as a date (`Montag, 18. August 2025. Note: …`).
+                let ends = (f.start..f.start + cut)
+                    .filter(|&i| b[i] == b'.' && b.get(i + 1) == Some(&b' '))
+                    .chain([f.start + cut]);
+                for end in ends {
+                    let mut r = trim(b, f.start..end);
+                    while r.end > r.start && matches!(b[r.end - 1], b'.' | b',' | b';') {
+                        r.end -= 1;
+                    }
+                    if r.len() > 80 {
+                        break;
+                    }
+                    if dates::parse(&self.text[r.clone()]).is_some() {
+                        self.push(kind, r);
+                        break;
+                    }
                 }
             }
             Value::DateLine => {

@@ -318,7 +318,7 @@ fn munged(f: &mut Found, at: Range<usize>) {
 }
 
 /// The user names found in a text, looked for again inside its munged project directories
-/// (`-home-bob-weir-src`), where no separator marks where a name ends.
+/// (`-home-siti-aminah-src`), where no separator marks where a name ends.
 pub(super) fn names_in_munged(text: &str, facts: &mut Vec<super::Fact>) {
     let names: Vec<String> = facts
         .iter()
