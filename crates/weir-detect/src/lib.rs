@@ -5,12 +5,14 @@
 //! - [`builtin`]: the rules that ship with weir.
 //! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
 //!   windowed regexes and filters).
+//! - [`capture`]: the capture file format (`weir capture` writes it, `weir inspect` reads it).
 //! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
 
 pub mod allow;
 pub mod anchor;
 pub mod body;
 pub mod builtin;
+pub mod capture;
 pub mod check;
 pub mod engine;
 pub mod entropy;
