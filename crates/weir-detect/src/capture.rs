@@ -27,6 +27,7 @@
 //! - Credential headers ([`CREDENTIAL_HEADERS`]) are never written in clear: the secret becomes
 //!   `<masked sha256:8 hex digits>` (the scheme word such as `Bearer` stays), so two captures can
 //!   still tell whether the same key was used, and a capture can be shared.
+//!   An API key in the query (`?key=`, see [`CREDENTIAL_PARAMS`]) is masked the same way.
 //! - `received_at` (RFC 3339) and `listener` are optional.
 //!
 //! [`read`] also takes what people have at hand: a bare JSON request body (a POST with an empty
@@ -450,7 +451,10 @@ pub fn write(req: &Request, received_at: &str, listener: &str) -> Vec<u8> {
         }
     }
     out.push_str(&format!(",\n  \"method\": {}", json_string(&req.method)));
-    out.push_str(&format!(",\n  \"path\": {}", json_string(&req.path)));
+    out.push_str(&format!(
+        ",\n  \"path\": {}",
+        json_string(&mask_path(&req.path))
+    ));
     out.push_str(",\n  \"headers\": [");
     for (i, (name, value)) in req.headers.iter().enumerate() {
         let masked = mask_credential(name, value);
@@ -544,6 +548,34 @@ pub fn mask_credential(name: &str, value: &str) -> Option<String> {
         },
         _ => mask_secret(value),
     })
+}
+
+/// Query parameters that carry an API key (Google's APIs take `?key=`).
+pub const CREDENTIAL_PARAMS: [&str; 3] = ["key", "api_key", "api-key"];
+
+/// `path` with the value of every credential query parameter ([`CREDENTIAL_PARAMS`]) masked
+/// like a credential header: `/v1beta/models?key=<masked sha256:1a2b3c4d>`. Other parameters
+/// and the path itself are kept as they are.
+pub fn mask_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let Some((base, query)) = path.split_once('?') else {
+        return path.into();
+    };
+    let mut changed = false;
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((name, value)) if CREDENTIAL_PARAMS.contains(&name) && !value.is_empty() => {
+                let masked = mask_secret(value);
+                changed |= masked != value;
+                format!("{name}={masked}")
+            }
+            _ => p.to_owned(),
+        })
+        .collect();
+    if !changed {
+        return path.into();
+    }
+    format!("{base}?{}", params.join("&")).into()
 }
 
 /// `<masked sha256:XXXXXXXX>` for a secret, or the secret itself when it is masked already.
@@ -823,6 +855,31 @@ mod tests {
     }
 
     #[test]
+    fn an_api_key_in_the_query_is_masked() {
+        let r = req(
+            "POST",
+            "/v1beta/models/g:streamGenerateContent?alt=sse&key=AIzaSecret",
+            &[],
+            b"",
+        );
+        let file = text(&write(&r, "", "")).to_owned();
+        assert!(!file.contains("AIzaSecret"), "{file}");
+        let back = &read(file.as_bytes()).unwrap()[0];
+        assert!(
+            back.path
+                .starts_with("/v1beta/models/g:streamGenerateContent?alt=sse&key=<masked sha256:"),
+            "{}",
+            back.path
+        );
+        assert_eq!(mask_path(&back.path), back.path);
+        assert_eq!(
+            mask_path("/v1/messages?beta=true"),
+            "/v1/messages?beta=true"
+        );
+        assert_eq!(mask_path("/x?monkey=1&key="), "/x?monkey=1&key=");
+    }
+
+    #[test]
     fn headers_may_be_an_object_in_document_order() {
         let file = br#"{"weir_capture": 1, "method": "POST", "path": "/v1/responses",
             "headers": {"Zeta": "1", "Alpha": "2"}, "body": {"input": "x"}}"#;
@@ -1038,7 +1095,7 @@ mod tests {
         #[test]
         fn write_then_read_gives_the_request_back_masked(
             method in "[A-Z]{1,8}",
-            path in "\\PC{0,30}",
+            path in prop_oneof!["\\PC{0,30}", "/[a-z/]{0,10}\\?(key|alt|api_key)=[a-z0-9]{0,8}(&key=[a-z]{1,4})?"],
             headers in prop::collection::vec(header(), 0..6),
             body in body(),
         ) {
@@ -1046,6 +1103,7 @@ mod tests {
             let file = write(&r, "2026-11-21T10:00:00.5+08:00", "http://127.0.0.1:1");
             let back = read(&file).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut expected = r.clone();
+            expected.path = mask_path(&expected.path).into_owned();
             for (n, v) in &mut expected.headers {
                 if let Some(m) = mask_credential(n, v) {
                     *v = m;
