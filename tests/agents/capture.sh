@@ -33,15 +33,16 @@
 # a run counts when at least one model request was captured. Exit code 0 when every run captured
 # one, 1 otherwise.
 #
-# Needs target/debug/weir (this script builds nothing; `cargo build -p weir`), npm, python3, and
-# `unshare` and `mount` (root) for the private host name and /etc. Everything listens on 127.0.0.1; every
-# agent runs under `env -i` with only the variables it needs and a timeout; every process is
-# stopped on exit. WEIR=PATH runs another weir binary.
+# Needs target/debug/weir (this script builds nothing; `cargo build -p weir`), npm, python3,
+# and `unshare` and `mount` (root) for the private host name and /etc. Everything listens on
+# 127.0.0.1; every agent runs under `env -i` with only the variables it needs and a timeout;
+# every process is stopped on exit. WEIR=PATH runs another weir binary, WEIR_CAPTURE_TIMEOUT
+# sets the seconds each agent may run (default 120).
 set -uo pipefail
 cd "$(dirname "$0")"
 here=$PWD
 root=$(cd ../.. && pwd)
-weir="${WEIR:-$root/target/debug/weir}"
+weir="${WEIR:-${CARGO_TARGET_DIR:-$root/target}/debug/weir}"
 out="${1:-$(mktemp -d -t weir-captures.XXXXXX)}"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -189,6 +190,7 @@ name = "weir capture"
 base_url = "$2/v1"
 wire_api = "responses"
 env_key = "WEIR_CAPTURE_API_KEY"
+supports_websockets = false
 [analytics]
 enabled = false
 [feedback]
@@ -280,7 +282,10 @@ json.dump({
     "git_author_email": "$email", "hostname": "$hostname",
 }, open(sys.argv[1], "w"), indent=2)
 PY
-        captured=$(find "$dir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-post-*.json' | wc -l)
+        # Model requests are the POSTs to a generation endpoint; the rest (model lists, token
+        # counts) are counted in the total.
+        captured=$(find "$dir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-post-*.json' |
+            grep -cE '(messages|chat_completions|responses|generateContent|streamGenerateContent)\.json$')
         total=$(find "$dir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.json' | wc -l)
         printf '%-14s %-9s %-10s %s\n' "$run" "$captured/$total" "$code$([ "$code" -eq 124 ] && echo '(timeout)')" "$version"
         if [ "$captured" -eq 0 ]; then
