@@ -5,6 +5,7 @@
 //! - [`builtin`]: the rules that ship with weir.
 //! - [`engine`]: the two-stage matching engine ([`anchor`] DFA and [`number`] trigger, then
 //!   windowed regexes and filters).
+//! - [`capture`]: the capture file format (`weir capture` writes it, `weir inspect` reads it).
 //! - [`check`], [`entropy`], [`allow`]: the filters that keep findings precise.
 //! - [`marker`]: hidden markers (invisible characters, tag text, bidi controls, variation
 //!   selectors, look-alikes, boilerplate lines rendered otherwise), with strip and normalize.
@@ -17,6 +18,7 @@ pub mod allow;
 pub mod anchor;
 pub mod body;
 pub mod builtin;
+pub mod capture;
 pub mod check;
 pub mod engine;
 pub mod entropy;

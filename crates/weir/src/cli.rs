@@ -72,6 +72,58 @@ pub enum Command {
     /// user name, directories, git remotes, ids, ...) and any hidden markers in it.
     #[command(after_help = INSPECT_HELP)]
     Inspect(InspectArgs),
+    /// Play the model vendor for a coding tool and write every request it sends to files, to see
+    /// exactly what it discloses (`weir inspect` reads them).
+    #[command(after_help = CAPTURE_HELP)]
+    Capture(CaptureArgs),
+}
+
+const CAPTURE_HELP: &str = "\
+Examples:
+  weir capture --out captures/                 # prints the URL and how to point each tool at it
+  weir capture --out captures/ --count 1       # stop after the first request
+  weir capture --listen 127.0.0.1:8080 --out c/ --reply 'Hello from weir.'
+
+  # in another terminal, with the URL it printed:
+  ANTHROPIC_BASE_URL=http://127.0.0.1:PORT ANTHROPIC_API_KEY=x claude -p \"hi\"
+  OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 OPENAI_API_KEY=x qwen -p \"hi\"
+  GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:PORT GEMINI_API_KEY=x gemini -p \"hi\"
+
+What it answers: Anthropic Messages (/v1/messages, JSON or SSE) and count_tokens, OpenAI Chat
+Completions and Responses (JSON or SSE), Gemini generateContent, streamGenerateContent (with or
+without alt=sse) and countTokens, and the model lists; anything else gets a JSON 404 (and is
+captured too). Every answer is the --reply text, or a JSON document that fits the schema when
+the request asks for structured output. That is enough for a tool to send its first request
+and usually finish; a tool that needs a real answer stops after it, which is fine for a capture.
+
+Files: DIR/NNNN-METHOD-PATH.json, one per request, numbered after the files already in DIR,
+written atomically before the request is answered. Format: {\"weir_capture\": 1, \"received_at\",
+\"listener\", \"method\", \"path\", \"headers\": [[name, value], ...], \"body\"}, the body byte for
+byte (a JSON body as it was sent, other text as a string, anything else as \"body_base64\").
+API keys are never written: credential headers (authorization, x-api-key, x-goog-api-key,
+api-key, cookie, proxy-authorization) and ?key= become <masked sha256:8 hex digits>, the same
+for the same key, so two captures still show whether the same key was used.
+
+It listens on loopback only (127.0.0.1 or [::1]; port 0 picks a free one) and refuses requests
+whose Host or Origin names another machine (DNS-rebinding defence). It stops on Ctrl-C, or after
+--count requests.";
+
+/// `weir capture`.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Address to listen on: loopback only (127.0.0.1:PORT or [::1]:PORT; port 0 picks a free
+    /// one, printed at start).
+    #[arg(long, short = 'l', value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Directory to write the requests to (created when missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// Stop after this many requests.
+    #[arg(long, short = 'n', value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// The text of every answer.
+    #[arg(long, value_name = "TEXT", default_value = "Captured by weir.")]
+    pub reply: String,
 }
 
 const INSPECT_HELP: &str = "\

@@ -1,6 +1,7 @@
 //! `weir`: one binary between AI coding tools and model vendors. See `weir --help`.
 
 mod agents;
+mod capture;
 mod cli;
 mod config_file;
 mod inspect;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         match command {
             cli::Command::Serve(args) => serve::serve(args).await,
             cli::Command::Run(args) => run::run(args).await,
+            cli::Command::Capture(args) => capture::capture(args).await,
             cli::Command::Config(cli::ConfigCommand::Check(args)) => config_file::check(args),
             cli::Command::Log(_)
             | cli::Command::Report(_)

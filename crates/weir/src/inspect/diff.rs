@@ -149,9 +149,9 @@ fn text_changes(a: &Source, b: &Source) -> Vec<TextChange> {
         if x == y {
             continue;
         }
-        let lines = |t: Option<&String>| -> BTreeSet<&str> {
+        fn lines(t: Option<&String>) -> BTreeSet<&str> {
             t.map(|t| t.lines().collect()).unwrap_or_default()
-        };
+        }
         let (lx, ly) = (lines(x), lines(y));
         let keep = |l: &&str| !l.trim().is_empty();
         let only = |p: &BTreeSet<&str>, q: &BTreeSet<&str>, side: Option<&String>| -> Vec<String> {
