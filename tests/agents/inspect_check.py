@@ -16,6 +16,8 @@ directory. For each run, `WEIR_BIN inspect --format json <capture files>` must r
 Values too generic to mean anything are not required: the time zone `UTC` (vendors' own tool
 descriptions say "UTC"), and a loopback IP literal as base host. The base host counts only where
 it appears in the body: the Host header is how the request travelled, which the vendor sees anyway.
+Values that are also ordinary words ("main" as a branch, "localhost") count as sent only in a
+context that discloses them (after "branch", in a URL).
 
 Prints one block per run and exits 1 when any check failed (2 when the runs cannot be read).
 """
@@ -84,7 +86,22 @@ def capture_texts(path):
     return header_values, bodies
 
 
-def appears(value, texts):
+# Values that are also ordinary words of prompts and tool descriptions ("the main point",
+# "php -S localhost:8000") count as sent only in a context that discloses them.
+GENERIC = {
+    "git_branch": {"main", "master", "develop", "dev", "trunk"},
+    "base_host": {"localhost"},
+}
+CONTEXT = {
+    "git_branch": r"(?i)(branch|HEAD|git:\(|\bref\b)[^\n]{{0,40}}?(?<![\w./-]){v}(?![\w./-])",
+    "base_host": r"https?://{v}\b",
+}
+
+
+def appears(value, texts, key=None):
+    if key in GENERIC and value in GENERIC[key]:
+        pattern = re.compile(CONTEXT[key].format(v=re.escape(value)))
+        return any(pattern.search(t) for t in texts)
     return any(value in t for t in texts)
 
 
@@ -163,7 +180,7 @@ def check_run(run, weir):
             headers, bodies = capture_texts(path)
             texts = bodies if key == "base_host" else headers + bodies
             probe = expected[:7] if key == "git_commit" else expected
-            if not appears(probe, texts):
+            if not appears(probe, texts, key):
                 continue
             sent_in.append(path.name)
             items = by_file.get(str(path), [])

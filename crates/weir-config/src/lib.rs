@@ -32,10 +32,10 @@ pub use config::{
 pub use dlp::{Action, DlpSettings};
 pub use errors::{ConfigError, ConfigErrors};
 pub use glob::Glob;
+pub use inspect::InspectSettings;
 pub use ledger::{
     LedgerDurability, LedgerSettings, LedgerStore, LedgerUrl, OnLedgerFailure, Retention,
 };
-pub use inspect::InspectSettings;
 pub use proxy::{HostPattern, HostVerdict, ProxySettings};
 pub use route::{Resolved, ResolvedTarget, Router};
 pub use secret::{ApiKey, SecretSource};

@@ -214,11 +214,9 @@ fn whole_inspection_request(sources: &[String]) {
         times.push(t.elapsed());
         found = (inspection.facts.len(), inspection.markers.len());
         let t = Instant::now();
-        let rewritten = inspection.rewrite(
-            &req.body,
-            &|_| Treatment::Normalize,
-            &|kind, _| format!("{}-0000", kind.as_str()),
-        );
+        let rewritten = inspection.rewrite(&req.body, &|_| Treatment::Normalize, &|kind, _| {
+            format!("{}-0000", kind.as_str())
+        });
         rewrites.push(t.elapsed());
         assert!(rewritten.is_some());
     }

@@ -278,7 +278,11 @@ fn edit<'e>(text: &str, edits: impl Iterator<Item = &'e Edit>) -> (String, Vec<(
     let mut at = 0;
     for e in edits {
         let Range { start, end } = e.span;
-        if start < at || end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        if start < at
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
             continue;
         }
         out.push_str(&text[at..start]);

@@ -224,7 +224,12 @@ async fn proxy(
     };
     let inspected = shared
         .inspector
-        .inspect(parts.method.as_str(), &path_and_query(&parts.uri), &parts.headers, &bytes)
+        .inspect(
+            parts.method.as_str(),
+            &path_and_query(&parts.uri),
+            &parts.headers,
+            &bytes,
+        )
         .await;
     let bytes = inspected.body.clone().unwrap_or(bytes);
     let mut inspection = shared.dlp.inspect(&parts.headers, &bytes).await;

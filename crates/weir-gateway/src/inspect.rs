@@ -88,18 +88,14 @@ impl Inspector {
         let req = Request {
             method: method.to_owned(),
             path: path.to_owned(),
-            headers: headers
-                .iter()
-                .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-                .collect(),
+            headers: header_pairs(headers),
             body: body.to_vec(),
         };
         if body.len() >= BLOCKING {
             let this = Arc::clone(self);
-            match tokio::task::spawn_blocking(move || this.run(&req)).await {
-                Ok(done) => done,
-                Err(_) => Inspected::default(),
-            }
+            tokio::task::spawn_blocking(move || this.run(&req))
+                .await
+                .unwrap_or_default()
         } else {
             self.run(&req)
         }
@@ -107,17 +103,11 @@ impl Inspector {
 
     fn run(&self, req: &Request) -> Inspected {
         let found = inspect::inspect(req);
-        let client = Client {
-            tool: Some(found.client.tool.clone()).filter(|t| t != "unknown"),
-            version: found.client.version.clone(),
-            session: found.client.session.clone(),
-        };
+        let client = client(&found.client);
         let rewrite = if self.settings.rewrites() {
-            found.rewrite(
-                &req.body,
-                &|k| self.settings.treatment(k),
-                &|k, v| self.pseudonym(k, v),
-            )
+            found.rewrite(&req.body, &|k| self.settings.treatment(k), &|k, v| {
+                self.pseudonym(k, v)
+            })
         } else {
             None
         };
@@ -147,8 +137,11 @@ impl Inspector {
         let findings = seen
             .into_iter()
             .map(|((kind, t), fields)| {
-                let mut location: Vec<String> =
-                    fields.iter().take(FIELDS_NAMED).map(|f| f.to_string()).collect();
+                let mut location: Vec<String> = fields
+                    .iter()
+                    .take(FIELDS_NAMED)
+                    .map(|f| f.to_string())
+                    .collect();
                 if fields.len() > FIELDS_NAMED {
                     location.push(format!("{} more", fields.len() - FIELDS_NAMED));
                 }
@@ -168,6 +161,30 @@ impl Inspector {
     }
 }
 
+/// The tool behind a request of which only the headers are known (a forward-proxy request).
+pub fn client_of(headers: &HeaderMap) -> Client {
+    let req = Request {
+        headers: header_pairs(headers),
+        ..Request::default()
+    };
+    client(&weir_detect::identify(&req))
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+fn client(id: &weir_detect::ClientId) -> Client {
+    Client {
+        tool: Some(id.tool.clone()).filter(|t| t != "unknown"),
+        version: id.version.clone(),
+        session: id.session.clone(),
+    }
+}
+
 /// See [`Inspector::pseudonym`].
 fn pseudonym(key: &[u8; 32], kind: FactKind, value: &str) -> String {
     let mut h = Sha256::new();
@@ -182,7 +199,7 @@ fn pseudonym(key: &[u8; 32], kind: FactKind, value: &str) -> String {
         && value
             .split('-')
             .map(str::len)
-            .eq([8usize, 4, 4, 4, 12].into_iter())
+            .eq([8usize, 4, 4, 4, 12])
         && value.split('-').all(is_hex);
     if uuid_shaped {
         return format!(
@@ -225,6 +242,36 @@ fn write_private(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ua(s: &str) -> Client {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::USER_AGENT, s.parse().unwrap());
+        client_of(&h)
+    }
+
+    #[test]
+    fn tools_are_named_from_headers_alone() {
+        let c = ua("claude-cli/2.1.3 (external, cli)");
+        assert_eq!(
+            (c.tool.as_deref(), c.version.as_deref()),
+            (Some("claude-code"), Some("2.1.3"))
+        );
+        let c = ua("codex_cli_rs/0.169.0 (Debian 12; x86_64) xterm");
+        assert_eq!(
+            (c.tool.as_deref(), c.version.as_deref()),
+            (Some("codex"), Some("0.169.0"))
+        );
+        let c = ua("Anthropic/Python 2.11.0");
+        assert_eq!(
+            (c.tool.as_deref(), c.version.as_deref()),
+            (Some("anthropic-python"), Some("2.11.0"))
+        );
+        assert_eq!(
+            ua("OpenAI/Python 3.52.0").tool.as_deref(),
+            Some("openai-python")
+        );
+        assert_eq!(client_of(&HeaderMap::new()), Client::default());
+    }
 
     #[test]
     fn pseudonyms_are_stable_keyed_and_keep_the_shape() {

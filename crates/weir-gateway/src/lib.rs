@@ -13,8 +13,8 @@ pub mod forward;
 pub mod front;
 pub mod guard;
 pub mod headers;
-pub mod inspect;
 pub mod health;
+pub mod inspect;
 pub mod keys;
 pub mod probe;
 pub mod record;
@@ -185,12 +185,8 @@ impl Gateway {
         } else {
             tracing::warn!("[dlp] enabled = false: requests leave unscanned");
         }
-        let pseudonym_key = inspect::Inspector::load_key(
-            &config
-                .ledger
-                .key_file
-                .with_file_name("pseudonym.key"),
-        );
+        let pseudonym_key =
+            inspect::Inspector::load_key(&config.ledger.key_file.with_file_name("pseudonym.key"));
         let inspector = Arc::new(inspect::Inspector::new(
             config.inspect.clone(),
             pseudonym_key,

@@ -400,74 +400,9 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&weir_ledger::mask::mask(v.as_bytes())).into_owned())
 }
 
-/// The coding tool, from its `User-Agent` (the product token and its version).
-pub fn client_of(headers: &HeaderMap) -> Client {
-    let Some(ua) = headers
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Client::default();
-    };
-    let first = ua.split_whitespace().next().unwrap_or("");
-    let (product, version) = first.split_once('/').unwrap_or((first, ""));
-    let tool = match product {
-        "claude-cli" => "claude-code".to_owned(),
-        "codex_cli_rs" | "codex_exec" => "codex".to_owned(),
-        p if p.eq_ignore_ascii_case("qwencode") || p.eq_ignore_ascii_case("qwen-code") => {
-            "qwen-code".to_owned()
-        }
-        p if p.eq_ignore_ascii_case("geminicli") => "gemini-cli".to_owned(),
-        // SDKs say `Anthropic/Python 0.49.0`: the language is the second word.
-        "Anthropic" | "OpenAI" => {
-            let language = version.to_ascii_lowercase();
-            let sdk_version = ua.split_whitespace().nth(1).map(str::to_owned);
-            return Client {
-                tool: Some(format!("{}-{language}", product.to_ascii_lowercase())),
-                version: sdk_version,
-                session: None,
-            };
-        }
-        "" => return Client::default(),
-        p => p.to_ascii_lowercase(),
-    };
-    Client {
-        tool: Some(tool),
-        version: (!version.is_empty()).then(|| version.to_owned()),
-        session: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ua(s: &str) -> Client {
-        let mut h = HeaderMap::new();
-        h.insert(http::header::USER_AGENT, s.parse().unwrap());
-        client_of(&h)
-    }
-
-    #[test]
-    fn coding_tools_are_named_from_their_user_agent() {
-        let c = ua("claude-cli/2.1.3 (external, cli)");
-        assert_eq!(
-            (c.tool.as_deref(), c.version.as_deref()),
-            (Some("claude-code"), Some("2.1.3"))
-        );
-        let c = ua("codex_cli_rs/0.169.0 (Debian 12; x86_64) xterm");
-        assert_eq!(
-            (c.tool.as_deref(), c.version.as_deref()),
-            (Some("codex"), Some("0.169.0"))
-        );
-        let c = ua("Anthropic/Python 2.11.0");
-        assert_eq!(
-            (c.tool.as_deref(), c.version.as_deref()),
-            (Some("anthropic-python"), Some("2.11.0"))
-        );
-        let c = ua("OpenAI/Python 3.52.0");
-        assert_eq!(c.tool.as_deref(), Some("openai-python"));
-        assert_eq!(client_of(&HeaderMap::new()), Client::default());
-    }
 
     #[test]
     fn retention_decides_what_is_kept() {

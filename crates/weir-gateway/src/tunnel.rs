@@ -232,7 +232,7 @@ fn client_of(headers: &HeaderMap) -> Client {
             tool: Some(tool),
             ..Client::default()
         },
-        None => crate::record::client_of(headers),
+        None => crate::inspect::client_of(headers),
     }
 }
 

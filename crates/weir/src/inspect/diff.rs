@@ -86,8 +86,16 @@ pub fn diff(a: &Source, b: &Source) -> Diff {
         }
     };
     change("tool", Some(&ra.client.tool), Some(&rb.client.tool));
-    change("version", ra.client.version.as_ref(), rb.client.version.as_ref());
-    change("session", ra.client.session.as_ref(), rb.client.session.as_ref());
+    change(
+        "version",
+        ra.client.version.as_ref(),
+        rb.client.version.as_ref(),
+    );
+    change(
+        "session",
+        ra.client.session.as_ref(),
+        rb.client.session.as_ref(),
+    );
 
     let facts = |r: &Report| -> BTreeSet<(String, String)> {
         r.facts
@@ -102,9 +110,8 @@ pub fn diff(a: &Source, b: &Source) -> Diff {
             .collect()
     };
 
-    let headers_of = |s: &Source| -> BTreeMap<String, String> {
-        s.request.headers.iter().cloned().collect()
-    };
+    let headers_of =
+        |s: &Source| -> BTreeMap<String, String> { s.request.headers.iter().cloned().collect() };
     let (ha, hb) = (headers_of(a), headers_of(b));
     let names: BTreeSet<&String> = ha.keys().chain(hb.keys()).collect();
     let headers = names

@@ -56,7 +56,9 @@ fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.inputs.is_empty() {
-        bail!("name what to inspect: capture files (weir capture writes them), HAR files, JSON request bodies, or ledger exchange ids (req_...)");
+        bail!(
+            "name what to inspect: capture files (weir capture writes them), HAR files, JSON request bodies, or ledger exchange ids (req_...)"
+        );
     }
     let mut sources = Vec::new();
     for input in &args.inputs {
@@ -85,7 +87,9 @@ fn one(mut sources: Vec<Source>, input: &str) -> anyhow::Result<Source> {
     match sources.len() {
         1 => Ok(sources.remove(0)),
         0 => bail!("{input} holds no request"),
-        n => bail!("{input} holds {n} requests; --diff compares one request with one other (split the file, or name an exchange id)"),
+        n => bail!(
+            "{input} holds {n} requests; --diff compares one request with one other (split the file, or name an exchange id)"
+        ),
     }
 }
 
@@ -137,7 +141,9 @@ fn from_ledger(id: &str, args: &InspectArgs) -> anyhow::Result<Vec<Source>> {
                         let version = start.and_then(|s| s.client.version.as_deref());
                         headers.push((
                             "x-weir-recorded-tool".to_owned(),
-                            format!("{tool} {}", version.unwrap_or("")).trim().to_owned(),
+                            format!("{tool} {}", version.unwrap_or(""))
+                                .trim()
+                                .to_owned(),
                         ));
                     }
                     return Ok(vec![Source {
@@ -153,7 +159,10 @@ fn from_ledger(id: &str, args: &InspectArgs) -> anyhow::Result<Vec<Source>> {
             },
         }
     }
-    bail!("the ledger has no content of {id} to inspect: {}", why.join("; "))
+    bail!(
+        "the ledger has no content of {id} to inspect: {}",
+        why.join("; ")
+    )
 }
 
 /// What `weir inspect --format json` writes per request (field names are stable).

@@ -30,7 +30,11 @@ fn clip(s: &str, width: usize) -> String {
 }
 
 fn places(fields: &[String]) -> String {
-    let mut shown: Vec<&str> = fields.iter().take(FIELDS_SHOWN).map(String::as_str).collect();
+    let mut shown: Vec<&str> = fields
+        .iter()
+        .take(FIELDS_SHOWN)
+        .map(String::as_str)
+        .collect();
     let more = fields.len().saturating_sub(FIELDS_SHOWN);
     let extra = if more > 0 {
         format!(" and {more} more")
@@ -45,15 +49,27 @@ fn places(fields: &[String]) -> String {
 pub fn report(out: &mut impl Write, r: &Report) -> io::Result<()> {
     writeln!(out, "{}  {} {}", r.source, r.method, clip(&r.path, 80))?;
     let c = &r.client;
-    let version = c.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+    let version = c
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
     let session = c
         .session
         .as_deref()
         .map(|s| format!(", session {}", clip(s, 40)))
         .unwrap_or_default();
-    writeln!(out, "  tool       {}{version}  ({}{session})", c.name, c.tool)?;
+    writeln!(
+        out,
+        "  tool       {}{version}  ({}{session})",
+        c.name, c.tool
+    )?;
     if !c.signals.is_empty() {
-        writeln!(out, "             identified by {}", clip(&c.signals.join("; "), 100))?;
+        writeln!(
+            out,
+            "             identified by {}",
+            clip(&c.signals.join("; "), 100)
+        )?;
     }
 
     // Each (kind, value) once, with every field it was seen in.
@@ -70,7 +86,10 @@ pub fn report(out: &mut impl Write, r: &Report) -> io::Result<()> {
         }
     }
     if order.is_empty() {
-        writeln!(out, "  discloses  nothing weir recognises about the machine or the person")?;
+        writeln!(
+            out,
+            "  discloses  nothing weir recognises about the machine or the person"
+        )?;
     } else {
         writeln!(
             out,
@@ -138,7 +157,14 @@ pub fn diff(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         same = false;
         writeln!(out, "\ntool")?;
         for c in &d.client {
-            writeln!(out, "  {:<10} A {}\n  {:<10} B {}", c.name, show(&c.a), "", show(&c.b))?;
+            writeln!(
+                out,
+                "  {:<10} A {}\n  {:<10} B {}",
+                c.name,
+                show(&c.a),
+                "",
+                show(&c.b)
+            )?;
         }
     }
     if !d.facts.only_a.is_empty() || !d.facts.only_b.is_empty() {
@@ -165,12 +191,21 @@ pub fn diff(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         same = false;
         writeln!(out, "\nheaders that differ")?;
         for h in &d.headers {
-            writeln!(out, "  {}\n    A {}\n    B {}", h.name, show(&h.a), show(&h.b))?;
+            writeln!(
+                out,
+                "  {}\n    A {}\n    B {}",
+                h.name,
+                show(&h.a),
+                show(&h.b)
+            )?;
         }
     }
     if !d.texts.is_empty() {
         same = false;
-        writeln!(out, "\nthe tool's own text that differs (instructions, metadata)")?;
+        writeln!(
+            out,
+            "\nthe tool's own text that differs (instructions, metadata)"
+        )?;
         for t in &d.texts {
             writeln!(out, "  {}", t.field)?;
             for l in &t.only_a {
@@ -182,7 +217,10 @@ pub fn diff(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         }
     }
     if same {
-        writeln!(out, "\nno difference in tool, disclosed facts, markers, headers or the tool's own text")?;
+        writeln!(
+            out,
+            "\nno difference in tool, disclosed facts, markers, headers or the tool's own text"
+        )?;
     }
     Ok(())
 }
