@@ -196,10 +196,7 @@ fn pseudonym(key: &[u8; 32], kind: FactKind, value: &str) -> String {
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
     let uuid_shaped = value.len() == 36
-        && value
-            .split('-')
-            .map(str::len)
-            .eq([8usize, 4, 4, 4, 12])
+        && value.split('-').map(str::len).eq([8usize, 4, 4, 4, 12])
         && value.split('-').all(is_hex);
     if uuid_shaped {
         return format!(
