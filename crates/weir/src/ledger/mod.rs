@@ -148,8 +148,9 @@ pub fn scan(
         let rows = store.entries_between(lo, hi).map_err(|e| anyhow!("{e}"))?;
         let mut xs = query::exchanges(&rows);
         drop(rows);
-        // An exchange whose start is before this window was (or will be) visited in its own.
-        xs.retain(|x| x.start.is_some());
+        // An exchange whose start is before this window was (or will be) visited in its own;
+        // a forward-proxy connection is one entry.
+        xs.retain(|x| x.start.is_some() || x.tunnel.is_some());
         for x in xs.iter_mut() {
             if x.finish.is_none() && x.interrupted.is_none() {
                 let all = store.exchange(&x.id).map_err(|e| anyhow!("{e}"))?;

@@ -62,7 +62,11 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         until,
         Direction::Forward,
         &mut |xs| {
-            let kept = xs.iter().filter(|x| matches(x, &filter, outcome));
+            // Model exchanges only: forward-proxy connections carry no code weir saw.
+            let kept = xs
+                .iter()
+                .filter(|x| x.tunnel.is_none())
+                .filter(|x| matches(x, &filter, outcome));
             for row in query::report(kept, &by) {
                 merge(groups.entry(row.group.clone()).or_default(), &row);
             }
