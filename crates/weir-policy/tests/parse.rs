@@ -512,6 +512,25 @@ fn every_dlp_category_is_known() {
     }
 }
 
+#[test]
+fn every_inspection_kind_is_known() {
+    use weir_detect::inspect::Kind;
+    for k in Kind::all() {
+        let want = match k {
+            // An email is personal data first: the DLP category of the same name decides.
+            Kind::Fact(f) if f.as_str() == "email" => weir_policy::FindingKind::Content,
+            Kind::Fact(_) => weir_policy::FindingKind::Environment,
+            Kind::Marker(_) => weir_policy::FindingKind::Marker,
+        };
+        assert_eq!(
+            weir_policy::data::kind_of(k.as_str()),
+            Some(want),
+            "{}",
+            k.as_str()
+        );
+    }
+}
+
 proptest! {
     #[test]
     fn parse_never_panics(text in "\\PC{0,200}") {
