@@ -8,8 +8,11 @@
 //! Source text comes from `WEIR_BENCH_TREE` (default: cargo's registry sources), up to
 //! `WEIR_BENCH_MB` megabytes (default 50).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod tree;
+
+use std::time::Instant;
+
+use tree::percentile;
 
 use weir_detect::Request;
 use weir_detect::environ::{self, Fact};
@@ -18,43 +21,6 @@ use weir_detect::identify::identify;
 const SOURCE: &[&str] = &[
     "rs", "c", "h", "go", "py", "js", "ts", "java", "toml", "md", "sh",
 ];
-
-fn files(root: &Path, budget: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut total = 0;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| SOURCE.contains(&e))
-            {
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    if text.len() <= 1 << 20 {
-                        total += text.len();
-                        out.push(text);
-                    }
-                }
-            }
-            if total >= budget {
-                return out;
-            }
-        }
-    }
-    out
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn json_string(s: &str) -> String {
     let mut out = Vec::new();
@@ -235,21 +201,10 @@ fn whole_inspection_request(sources: &[String]) {
 }
 
 fn main() {
-    let root = std::env::var("WEIR_BENCH_TREE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            let home = std::env::var("CARGO_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
-                });
-            home.join("registry/src")
-        });
-    let mb: usize = std::env::var("WEIR_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let sources = files(&root, mb << 20);
+    let sources: Vec<String> = tree::files(&tree::root(), tree::budget(50), SOURCE, 1 << 20)
+        .into_iter()
+        .filter_map(|b| String::from_utf8(b).ok())
+        .collect();
     if sources.is_empty() {
         println!("no source files found; set WEIR_BENCH_TREE");
         return;

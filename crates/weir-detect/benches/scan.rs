@@ -7,8 +7,11 @@
 //! The tree is `WEIR_BENCH_TREE` (default: cargo's registry sources, present after any build),
 //! read up to `WEIR_BENCH_MB` megabytes (default 200) of source files.
 
-use std::path::{Path, PathBuf};
+mod tree;
+
 use std::time::{Duration, Instant};
+
+use tree::percentile;
 
 use weir_detect::body::{self, Memo};
 use weir_detect::{Scratch, builtin};
@@ -17,43 +20,6 @@ const SOURCE: &[&str] = &[
     "rs", "c", "h", "cc", "cpp", "go", "py", "js", "ts", "java", "rb", "toml", "json", "yaml",
     "yml", "md", "sh",
 ];
-
-fn files(root: &Path, budget: usize) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut total = 0;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| SOURCE.contains(&e))
-            {
-                if let Ok(b) = std::fs::read(&p) {
-                    if b.len() <= 4 << 20 {
-                        total += b.len();
-                        out.push(b);
-                    }
-                }
-            }
-            if total >= budget {
-                return out;
-            }
-        }
-    }
-    out
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 /// An Anthropic request of about `size` bytes: a system prompt and turns quoting source files.
 fn request(sources: &[Vec<u8>], size: usize, turns: usize) -> Vec<u8> {
@@ -96,21 +62,8 @@ fn serde_like_string(s: &str) -> String {
 
 fn main() {
     let detector = builtin::detector(Vec::new()).expect("rules compile");
-    let root = std::env::var("WEIR_BENCH_TREE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            let home = std::env::var("CARGO_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|_| {
-                    PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
-                });
-            home.join("registry/src")
-        });
-    let mb: usize = std::env::var("WEIR_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let sources = files(&root, mb << 20);
+    let root = tree::root();
+    let sources = tree::files(&root, tree::budget(200), SOURCE, 4 << 20);
     let bytes: usize = sources.iter().map(|f| f.len()).sum();
     println!("rules: {}", detector.rules().len());
     println!(

@@ -26,10 +26,6 @@ pub struct Located {
     pub secret: Vec<u8>,
 }
 
-/// Keys whose string values are opaque data, not text: base64 images and files, vendors'
-/// signatures and encrypted reasoning. Redacting inside them would corrupt them.
-const OPAQUE_KEYS: &[&[u8]] = &[b"data", b"signature", b"encrypted_content", b"image_url"];
-
 /// Values shorter than this are scanned rather than remembered.
 const MEMO_MIN: usize = 64;
 
@@ -117,7 +113,7 @@ pub fn scan(
     let mut cost = Cost::default();
     json::strings(body, |path, range| {
         let raw = &body[range.clone()];
-        if raw.is_empty() || json::last_key(body, path).is_some_and(|k| OPAQUE_KEYS.contains(&k)) {
+        if raw.is_empty() || json::is_opaque(body, path) {
             return;
         }
         let key = (raw.len() >= MEMO_MIN)

@@ -31,6 +31,7 @@ use std::ops::Range;
 
 use crate::json;
 use crate::request::{Field, Request};
+use crate::texts::Place;
 
 pub use header::scan_header;
 
@@ -221,25 +222,11 @@ pub fn normalized(fact: &Fact, pseudonym: &dyn Fn(FactKind, &str) -> String) -> 
 /// one with a replacement wins; a fact reported without one leaves the facts inside it to be
 /// replaced (a working directory keeps its path, but its home-directory prefix becomes `~`).
 pub fn rewrite(text: &str, facts: &[Fact], pseudonym: &dyn Fn(FactKind, &str) -> String) -> String {
-    let mut order: Vec<&Fact> = facts
+    let edits: Vec<(Range<usize>, String)> = facts
         .iter()
-        .filter(|f| f.span.end <= text.len() && text.get(f.span.clone()).is_some())
+        .filter_map(|f| Some((f.span.clone(), normalized(f, pseudonym)?)))
         .collect();
-    order.sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.span.end)));
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for f in order {
-        if f.span.start < copied {
-            continue;
-        }
-        if let Some(new) = normalized(f, pseudonym) {
-            out.push_str(&text[copied..f.span.start]);
-            out.push_str(&new);
-            copied = f.span.end;
-        }
-    }
-    out.push_str(&text[copied..]);
-    out
+    crate::texts::replace_spans(text, &edits).0
 }
 
 /// A fact and where in a request it was seen.
@@ -251,59 +238,30 @@ pub struct Disclosure {
     pub fact: Fact,
 }
 
-/// Keys whose string values are opaque data (base64 images, signatures, encrypted reasoning):
-/// nothing in them is readable text.
-const OPAQUE_KEYS: &[&[u8]] = &[b"data", b"signature", b"encrypted_content", b"image_url"];
-
 /// Every fact in `req`: its headers, its URL, and each string value of its JSON body (decoded;
 /// a body that is not JSON is scanned as text).
 pub fn scan_request(req: &Request) -> Vec<Disclosure> {
     let mut all = Vec::new();
     let mut facts = Vec::new();
-    for (name, value) in &req.headers {
-        facts.clear();
-        scan_header(name, value, &mut facts);
-        all.extend(facts.drain(..).map(|fact| Disclosure {
-            field: Field::Header(name.clone()),
-            fact,
-        }));
-    }
-    scan_text(None, &req.path, &mut facts);
-    all.extend(facts.drain(..).map(|fact| Disclosure {
-        field: Field::Path,
-        fact,
-    }));
-    let body = &req.body;
-    let mut decoded = Vec::new();
-    let walked = json::strings(body, |path, raw| {
-        let key = json::last_key(body, path);
-        if key.is_some_and(|k| OPAQUE_KEYS.contains(&k)) {
-            return;
+    let texts = crate::texts::texts(req);
+    for t in &texts {
+        match &t.place {
+            Place::Header(name) => scan_header(name, &t.text, &mut facts),
+            _ => scan_text(t.key.as_deref(), &t.text, &mut facts),
         }
-        let raw = &body[raw];
-        // Most values have no escapes: scan them where they lie.
-        let text = if memchr::memchr(b'\\', raw).is_none() {
-            std::str::from_utf8(raw)
-        } else {
-            json::decode(raw, &mut decoded, None);
-            std::str::from_utf8(&decoded)
-        };
-        let Ok(text) = text else {
-            return;
-        };
-        let key = key.and_then(|k| std::str::from_utf8(k).ok());
-        scan_text(key, text, &mut facts);
         if !facts.is_empty() {
-            let field = Field::Body(json::render(body, path));
+            let field = t.field(&req.body);
             all.extend(facts.drain(..).map(|fact| Disclosure {
                 field: field.clone(),
                 fact,
             }));
         }
-    });
-    if walked.is_err() && !body.is_empty() {
+    }
+    let body = &req.body;
+    let from_body = texts.iter().any(|t| matches!(t.place, Place::Body { .. }));
+    // Walked again only when the body gave no text: to tell `{}` from a body that is not JSON.
+    if !body.is_empty() && !from_body && json::strings(body, |_, _| {}).is_err() {
         // Not JSON: whatever the text holds still leaves.
-        all.retain(|d| !matches!(d.field, Field::Body(_)));
         let text = String::from_utf8_lossy(body);
         scan_text(None, &text, &mut facts);
         all.extend(facts.drain(..).map(|fact| Disclosure {

@@ -109,9 +109,9 @@ pub struct Seen<T> {
     pub item: T,
 }
 
-/// What inspection found in one request.
+/// What inspection found in one request (borrowing the request's texts).
 #[derive(Debug, Clone)]
-pub struct Inspection {
+pub struct Inspection<'a> {
     /// The tool that sent it.
     pub client: ClientId,
     /// What it discloses, in request order.
@@ -119,11 +119,11 @@ pub struct Inspection {
     /// The hidden markers in it, in request order.
     pub markers: Vec<Seen<Marker>>,
     /// The request's texts the findings point into.
-    pub texts: Vec<Text>,
+    pub texts: Vec<Text<'a>>,
 }
 
 /// Inspects `req`.
-pub fn inspect(req: &Request) -> Inspection {
+pub fn inspect(req: &Request) -> Inspection<'_> {
     let texts = texts::texts(req);
     let mut facts = Vec::new();
     let mut markers = Vec::new();
@@ -179,7 +179,7 @@ struct Edit {
     treatment: Treatment,
 }
 
-impl Inspection {
+impl Inspection<'_> {
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         self.facts.is_empty() && self.markers.is_empty()
@@ -198,7 +198,8 @@ impl Inspection {
         let mut edits: Vec<(usize, Edit)> = Vec::new();
         for s in &self.markers {
             let kind = Kind::Marker(s.item.kind);
-            let with = match treat(kind) {
+            let treatment = treat(kind);
+            let with = match treatment {
                 Treatment::Report => continue,
                 // Stripping removes what shows nothing; a visible look-alike stays.
                 Treatment::Strip if !s.item.kind.is_hidden() => continue,
@@ -211,7 +212,7 @@ impl Inspection {
                     span: s.item.span.clone(),
                     with,
                     kind,
-                    treatment: treat(kind),
+                    treatment,
                 },
             ));
         }
@@ -253,13 +254,21 @@ impl Inspection {
                 k = end;
                 continue;
             };
-            let (new, done) = edit(&text.text, edits[k..end].iter().map(|(_, e)| e));
-            if new != text.text {
+            let group = &edits[k..end];
+            let spans: Vec<(Range<usize>, &str)> = group
+                .iter()
+                .map(|(_, e)| (e.span.clone(), e.with.as_str()))
+                .collect();
+            let (new, done) = texts::replace_spans(&text.text, &spans);
+            if new.as_str() != text.text {
                 out.extend_from_slice(&body[copied..raw.start]);
                 json::encode(new.as_bytes(), &mut out);
                 copied = raw.end;
                 let field = text.field(body);
-                applied.extend(done.into_iter().map(|(kind, t)| (kind, field.clone(), t)));
+                applied.extend(done.into_iter().map(|i| {
+                    let e = &group[i].1;
+                    (e.kind, field.clone(), e.treatment)
+                }));
             }
             k = end;
         }
@@ -269,27 +278,4 @@ impl Inspection {
         out.extend_from_slice(&body[copied..]);
         Some(Rewrite { body: out, applied })
     }
-}
-
-/// Applies non-overlapping edits (sorted by start, outermost first) to `text`.
-fn edit<'e>(text: &str, edits: impl Iterator<Item = &'e Edit>) -> (String, Vec<(Kind, Treatment)>) {
-    let mut out = String::with_capacity(text.len());
-    let mut done = Vec::new();
-    let mut at = 0;
-    for e in edits {
-        let Range { start, end } = e.span;
-        if start < at
-            || end > text.len()
-            || !text.is_char_boundary(start)
-            || !text.is_char_boundary(end)
-        {
-            continue;
-        }
-        out.push_str(&text[at..start]);
-        out.push_str(&e.with);
-        at = end;
-        done.push((e.kind, e.treatment));
-    }
-    out.push_str(&text[at..]);
-    (out, done)
 }

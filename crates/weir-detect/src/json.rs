@@ -196,6 +196,16 @@ impl Walker<'_> {
     }
 }
 
+/// Keys whose string values are opaque data, not text: base64 images and files, vendors'
+/// signatures and encrypted reasoning. Nothing in them is text anyone reads, and editing
+/// inside them would corrupt them.
+pub const OPAQUE_KEYS: &[&[u8]] = &[b"data", b"signature", b"encrypted_content", b"image_url"];
+
+/// Whether the value at `path` is opaque data (see [`OPAQUE_KEYS`]).
+pub fn is_opaque(json: &[u8], path: &[Step]) -> bool {
+    last_key(json, path).is_some_and(|k| OPAQUE_KEYS.contains(&k))
+}
+
 /// `messages[3].content[0].text`: a path as people read it. Keys are shown decoded.
 pub fn render(json: &[u8], path: &[Step]) -> String {
     let mut out = String::new();

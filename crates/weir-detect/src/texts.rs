@@ -9,6 +9,7 @@
 //! roles, `functionResponse` parts). Tool and function descriptions are the tool's own
 //! instructions; `metadata`, `user` and cache keys are metadata.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -31,20 +32,20 @@ pub enum Place {
     },
 }
 
-/// One text of a request.
+/// One text of a request, borrowed from it unless decoding changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
+pub struct Text<'a> {
     /// Where it sits.
     pub place: Place,
     /// The object key that holds it (`user_id`, `text`), when it is an object member.
-    pub key: Option<String>,
+    pub key: Option<Cow<'a, str>>,
     /// Who wrote it.
     pub role: Role,
     /// The decoded text (invalid UTF-8 replaced).
-    pub text: String,
+    pub text: Cow<'a, str>,
 }
 
-impl Text {
+impl Text<'_> {
     /// The field as people read it; `body` is the request body the text came from.
     pub fn field(&self, body: &[u8]) -> Field {
         match &self.place {
@@ -57,7 +58,7 @@ impl Text {
 
 /// The texts of `req`: headers first, then the URL, then the body's strings in document order.
 /// A body that is not JSON contributes nothing (its bytes are not text a tool composed).
-pub fn texts(req: &Request) -> Vec<Text> {
+pub fn texts(req: &Request) -> Vec<Text<'_>> {
     let mut out: Vec<Text> = req
         .headers
         .iter()
@@ -65,29 +66,25 @@ pub fn texts(req: &Request) -> Vec<Text> {
             place: Place::Header(name.clone()),
             key: None,
             role: Role::Meta,
-            text: value.clone(),
+            text: Cow::Borrowed(value),
         })
         .collect();
     out.push(Text {
         place: Place::Path,
         key: None,
         role: Role::Meta,
-        text: req.path.clone(),
+        text: Cow::Borrowed(&req.path),
     });
     body_texts(&req.body, &mut out);
     out
 }
 
-/// Keys whose string values are opaque data (base64 images and files, signatures, encrypted
-/// reasoning): nothing in them is text anyone reads.
-const OPAQUE_KEYS: &[&[u8]] = &[b"data", b"signature", b"encrypted_content", b"image_url"];
-
 /// Appends the string values of a JSON body, with their roles, to `out`. Opaque values (see
-/// [`OPAQUE_KEYS`]) are left out.
-pub fn body_texts(body: &[u8], out: &mut Vec<Text>) {
+/// [`json::OPAQUE_KEYS`]) are left out.
+pub fn body_texts<'a>(body: &'a [u8], out: &mut Vec<Text<'a>>) {
     let mut found: Vec<(Vec<Step>, Range<usize>)> = Vec::new();
     let walked = json::strings(body, |path, raw| {
-        if !json::last_key(body, path).is_some_and(|k| OPAQUE_KEYS.contains(&k)) {
+        if !json::is_opaque(body, path) {
             found.push((path.to_vec(), raw));
         }
     });
@@ -95,21 +92,57 @@ pub fn body_texts(body: &[u8], out: &mut Vec<Text>) {
         return;
     }
     let shape = Shape::read(body, &found);
-    let mut decoded = Vec::new();
     for (path, raw) in found {
-        json::decode(&body[raw.clone()], &mut decoded, None);
-        let key = json::last_key(body, &path).map(|k| {
-            let mut d = Vec::new();
-            json::decode(k, &mut d, None);
-            String::from_utf8_lossy(&d).into_owned()
-        });
+        let key = json::last_key(body, &path).map(decoded);
         out.push(Text {
             role: shape.role(body, &path),
             key,
-            text: String::from_utf8_lossy(&decoded).into_owned(),
+            text: decoded(&body[raw.clone()]),
             place: Place::Body { path, raw },
         });
     }
+}
+
+/// The text of a raw JSON string: borrowed when it has no escapes and is valid UTF-8, as
+/// nearly every value is.
+fn decoded(raw: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        if let Ok(s) = std::str::from_utf8(raw) {
+            return Cow::Borrowed(s);
+        }
+        return String::from_utf8_lossy(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    json::decode(raw, &mut out, None);
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `text` with spans replaced: `edits` are (span, replacement) pairs, applied in order of start
+/// (the outer of two spans that start together first); a span that overlaps one already
+/// applied, or that does not fall on character boundaries of `text`, is skipped. Returns the
+/// new text and the indices (into `edits`) of the edits applied. The one splicing mechanism of
+/// fact normalisation, marker stripping and request rewriting.
+pub fn replace_spans<S: AsRef<str>>(
+    text: &str,
+    edits: &[(Range<usize>, S)],
+) -> (String, Vec<usize>) {
+    let mut order: Vec<usize> = (0..edits.len()).collect();
+    order.sort_by_key(|&i| (edits[i].0.start, std::cmp::Reverse(edits[i].0.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut applied = Vec::new();
+    let mut at = 0;
+    for i in order {
+        let Range { start, end } = edits[i].0;
+        if start < at || text.get(start..end).is_none() {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(edits[i].1.as_ref());
+        at = end;
+        applied.push(i);
+    }
+    out.push_str(&text[at..]);
+    (out, applied)
 }
 
 /// The `role` and `type` members of a request's turns and content blocks.
@@ -238,8 +271,8 @@ mod tests {
         body_texts(body.as_bytes(), &mut out);
         out.iter()
             .map(|t| match t.field(body.as_bytes()) {
-                Field::Body(p) => (p, t.role, t.text.clone()),
-                other => (other.to_string(), t.role, t.text.clone()),
+                Field::Body(p) => (p, t.role, t.text.to_string()),
+                other => (other.to_string(), t.role, t.text.to_string()),
             })
             .collect()
     }

@@ -39,7 +39,8 @@ fn markers_split_across_blocks_and_escaped_in_json_are_each_found() {
         {"type":"text","text":"\udb40\udc64 More rules."},
         {"type":"text","text":"Keep\u200bgoing."}],
       "messages":[{"role":"user","content":"hi"}]}"#;
-    let i = inspect::inspect(&request(body));
+    let req = request(body);
+    let i = inspect::inspect(&req);
     assert_eq!(
         fields(&i, MarkerKind::Tag),
         vec![
@@ -163,7 +164,8 @@ proptest! {
             .map_or(req.body.clone(), |r| r.body);
         let v: serde_json::Value = serde_json::from_slice(&out).expect("still JSON");
         prop_assert_eq!(&v["messages"][0]["role"], "user");
-        let again = inspect::inspect(&Request { body: out, ..req.clone() });
+        let again_req = Request { body: out, ..req.clone() };
+        let again = inspect::inspect(&again_req);
         prop_assert!(
             again.markers.iter().all(|m| !m.item.kind.is_hidden()),
             "hidden markers left: {:?}",

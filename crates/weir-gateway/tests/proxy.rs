@@ -197,3 +197,36 @@ async fn the_proxy_can_be_switched_off() {
     .await;
     assert!(head.starts_with("HTTP/1.1 405"), "{head}");
 }
+
+#[tokio::test]
+async fn with_an_access_token_the_proxy_password_must_be_it() {
+    let (echo, echo_task) = echo_server().await;
+    let env = [("WEIR_TOKEN".to_string(), "team-token-123".to_string())].into();
+    let weir = Weir::start_env(&format!("{BASE}access_token = \"env:WEIR_TOKEN\"\n"), env).await;
+    let connect = |auth: String| format!("CONNECT {echo} HTTP/1.1\r\nHost: {echo}\r\n{auth}\r\n");
+
+    let mut s = TcpStream::connect(weir.addr).await.unwrap();
+    let head = exchange_head(&mut s, &connect(proxy_auth("claude-code"))).await;
+    assert!(head.starts_with("HTTP/1.1 407"), "a wrong password: {head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("proxy-authenticate: basic"),
+        "{head}"
+    );
+    drop(s);
+
+    let basic = base64::engine::general_purpose::STANDARD.encode("claude-code:team-token-123");
+    let mut s = TcpStream::connect(weir.addr).await.unwrap();
+    let head = exchange_head(
+        &mut s,
+        &connect(format!("Proxy-Authorization: Basic {basic}\r\n")),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    s.write_all(b"ok").await.unwrap();
+    let mut back = [0u8; 2];
+    s.read_exact(&mut back).await.unwrap();
+    assert_eq!(&back, b"OK");
+    drop(s);
+    let _ = echo_task.await;
+}

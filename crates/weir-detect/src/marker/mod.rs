@@ -235,28 +235,11 @@ fn rewrite<'m>(
     markers: &'m [Marker],
     with: impl Fn(&'m Marker) -> Option<&'m str>,
 ) -> String {
-    let mut order: Vec<&Marker> = markers.iter().collect();
-    order.sort_by_key(|m| m.span.start);
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for m in order {
-        let Range { start, end } = m.span;
-        if start < at
-            || end < start
-            || !text.is_char_boundary(start)
-            || !text.is_char_boundary(end)
-            || end > text.len()
-        {
-            continue;
-        }
-        if let Some(by) = with(m) {
-            out.push_str(&text[at..start]);
-            out.push_str(by);
-            at = end;
-        }
-    }
-    out.push_str(&text[at..]);
-    out
+    let edits: Vec<(Range<usize>, &str)> = markers
+        .iter()
+        .filter_map(|m| Some((m.span.clone(), with(m)?)))
+        .collect();
+    crate::texts::replace_spans(text, &edits).0
 }
 
 /// The first byte at or after `from` that is not ASCII. Word-at-a-time, so ASCII text costs

@@ -145,7 +145,7 @@ fn text_changes(a: &Source, b: &Source) -> Vec<TextChange> {
         out.into_iter()
             .filter(|t| matches!(t.role, Role::System | Role::Meta))
             .filter(|t| matches!(t.place, Place::Body { .. }))
-            .map(|t| (t.field(&s.request.body).to_string(), t.text))
+            .map(|t| (t.field(&s.request.body).to_string(), t.text.into_owned()))
             .collect()
     };
     let (ta, tb) = (own(a), own(b));

@@ -244,7 +244,7 @@ impl Report {
         Report::from_inspection(source, &found)
     }
 
-    fn from_inspection(source: &Source, found: &Inspection) -> Report {
+    fn from_inspection(source: &Source, found: &Inspection<'_>) -> Report {
         let recorded = source.request.header("x-weir-recorded-tool");
         let mut client = ClientView {
             tool: found.client.tool.clone(),
