@@ -37,9 +37,33 @@ pub struct Config {
     pub proxy: crate::ProxySettings,
     /// What happens to environment facts and hidden markers found in requests.
     pub inspect: crate::InspectSettings,
+    /// Where the organisation's policy is written (parsed by `weir-policy`).
+    pub policy: PolicySource,
     /// Things worth telling the user that are not errors (a key variable that is not set, a
     /// vendor enabled automatically).
     pub notes: Vec<Note>,
+}
+
+/// Where the policy comes from. The configuration only locates it: `weir-policy` parses and
+/// validates it, so its errors carry its own line numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PolicySource {
+    /// No policy: every tool, vendor and jurisdiction is allowed, data is handled by `[dlp]`
+    /// and `[inspect]` alone.
+    #[default]
+    None,
+    /// A `[policy]` table in weir.toml itself, starting at this 1-based line.
+    Inline {
+        /// Line of the `[policy]` header.
+        line: usize,
+    },
+    /// `policy = "PATH"`: a file of its own, relative to weir.toml's directory unless absolute.
+    File {
+        /// The path as written.
+        path: std::path::PathBuf,
+        /// Line of the `policy` key.
+        line: usize,
+    },
 }
 
 /// A remark about the configuration, shown by `weir config check` and logged at start.

@@ -26,8 +26,8 @@ mod errors;
 mod load;
 
 pub use config::{
-    AuthStyle, Config, Jurisdiction, Limits, Note, RetryPolicy, Route, Target, Timeouts, Vendor,
-    VendorEndpoint, VendorOrigin,
+    AuthStyle, Config, Jurisdiction, Limits, Note, PolicySource, RetryPolicy, Route, Target,
+    Timeouts, Vendor, VendorEndpoint, VendorOrigin,
 };
 pub use dlp::{Action, DlpSettings};
 pub use errors::{ConfigError, ConfigErrors};

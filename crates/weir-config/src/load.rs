@@ -13,8 +13,8 @@ use toml::Spanned;
 use weir_protocol::Protocol;
 
 use crate::config::{
-    AuthStyle, Config, Jurisdiction, Limits, Note, RetryPolicy, Route, Target, Timeouts, Vendor,
-    VendorEndpoint, VendorOrigin,
+    AuthStyle, Config, Jurisdiction, Limits, Note, PolicySource, RetryPolicy, Route, Target,
+    Timeouts, Vendor, VendorEndpoint, VendorOrigin,
 };
 use crate::{ConfigError, ConfigErrors, Env, Glob, SecretSource, catalogue, defaults};
 
@@ -37,6 +37,8 @@ struct RawFile {
     dlp: Option<crate::dlp::RawDlp>,
     proxy: Option<crate::proxy::RawProxy>,
     inspect: Option<crate::inspect::RawInspect>,
+    /// A path, or the policy itself (read by `weir-policy`, which checks its keys).
+    policy: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -261,6 +263,26 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
     let dlp = crate::dlp::settings(&mut cx, raw.dlp.as_ref(), &route_names);
     let proxy = crate::proxy::settings(&mut cx, raw.proxy.as_ref());
     let inspect = crate::inspect::settings(&mut cx, raw.inspect.as_ref());
+    let policy = match &raw.policy {
+        None => PolicySource::None,
+        Some(v) => match v.get_ref() {
+            toml::Value::Table(_) => PolicySource::Inline {
+                line: cx.line(&v.span()),
+            },
+            toml::Value::String(path) if !path.trim().is_empty() => PolicySource::File {
+                path: std::path::PathBuf::from(path.trim()),
+                line: cx.line(&v.span()),
+            },
+            _ => {
+                cx.error(
+                    v.span(),
+                    "policy must be the path of a policy file (policy = \"policy.toml\", relative \
+                     to this file) or a [policy] table",
+                );
+                PolicySource::None
+            }
+        },
+    };
 
     // Vendors of the file, in file order (the map is sorted by name; spans give the order).
     let mut tables: Vec<(Spanned<String>, Spanned<RawVendor>)> =
@@ -353,6 +375,7 @@ pub(crate) fn load(text: &str, origin: &str, env: &dyn Env) -> Result<Config, Co
         dlp,
         proxy,
         inspect,
+        policy,
     })
 }
 

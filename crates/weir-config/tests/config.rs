@@ -1018,3 +1018,26 @@ fn dlp_mistakes_are_reported_with_lines() {
     let e = errors("[dlp]\nreroute = \"nowhere\"\n").to_string();
     assert!(e.contains("no [[routes]] entry has that name"), "{e}");
 }
+
+#[test]
+fn the_policy_is_a_path_or_a_table() {
+    assert_eq!(ok("").policy, weir_config::PolicySource::None);
+    assert_eq!(
+        ok("listen = \"127.0.0.1:9000\"\npolicy = \"rules/policy.toml\"\n").policy,
+        weir_config::PolicySource::File {
+            path: "rules/policy.toml".into(),
+            line: 2
+        }
+    );
+    // The table's own keys are the policy crate's to check, not weir.toml's.
+    let c = ok(
+        "[dlp]\nenabled = true\n\n[policy]\nmode = \"observe\"\n[[policy.tool]]\nname = \"x\"\n",
+    );
+    assert_eq!(c.policy, weir_config::PolicySource::Inline { line: 4 });
+    assert_single(
+        "policy = 3\n",
+        "1:10",
+        "policy must be the path of a policy file",
+    );
+    assert_single("policy = \"  \"\n", "1:10", "or a [policy] table");
+}

@@ -227,7 +227,8 @@ impl Status {
 pub struct LedgerEntry {
     /// The rule's id and where it is written: `tool.claude-code (policy.toml:5)`.
     pub rule: String,
-    /// `allow`, `deny`, `class:NAME`, `member`, `observe`, or a data action.
+    /// `enforce`/`observe` (the first record), `allow`, `deny`, `class:NAME`, `member`, a data
+    /// action, or `refuse` (the last record of a refused request).
     pub effect: String,
     /// The subject and the rule's reason.
     pub reason: String,
@@ -275,21 +276,46 @@ impl Decision {
         }
     }
 
-    /// The records the ledger keeps: every rule that decided something, in order; in observe
-    /// mode the first record says so (effect `observe`).
+    /// The records the ledger keeps, in order:
+    ///
+    /// 1. `policy (ORIGIN sha256:DIGEST)`, effect `enforce` or `observe`, reason `decided for
+    ///    DATE`: which version of the file decided, in which mode, for which day;
+    /// 2. every rule that decided something (`allow`, `deny`, `class:NAME`, `member`, a data
+    ///    action), subject and reason in the reason;
+    /// 3. when the policy refuses the request (enforced or, in observe mode, not), the deciding
+    ///    rule again with effect `refuse` and the refusal message as the reason.
     pub fn ledger_entries(&self) -> Vec<LedgerEntry> {
-        self.rules
-            .iter()
-            .filter(|a| a.status == Status::Decided)
-            .map(|a| LedgerEntry {
-                rule: format!("{} ({})", a.rule, self.cite(a.line)),
-                effect: a.effect.to_string(),
-                reason: match &a.reason {
-                    Some(r) => format!("{}: {r}", a.subject),
-                    None => a.subject.to_string(),
-                },
-            })
-            .collect()
+        let mut out = Vec::with_capacity(self.rules.len() + 2);
+        out.push(LedgerEntry {
+            rule: format!(
+                "policy ({} sha256:{})",
+                self.policy,
+                &self.digest[..self.digest.len().min(12)]
+            ),
+            effect: self.mode.as_str().to_owned(),
+            reason: format!("decided for {}", self.date),
+        });
+        out.extend(
+            self.rules
+                .iter()
+                .filter(|a| a.status == Status::Decided && a.effect != Effect::Observe)
+                .map(|a| LedgerEntry {
+                    rule: format!("{} ({})", a.rule, self.cite(a.line)),
+                    effect: a.effect.to_string(),
+                    reason: match &a.reason {
+                        Some(r) => format!("{}: {r}", a.subject),
+                        None => a.subject.to_string(),
+                    },
+                }),
+        );
+        if let Some(r) = &self.refusal {
+            out.push(LedgerEntry {
+                rule: format!("{} ({})", r.rule, self.cite(r.line)),
+                effect: "refuse".to_owned(),
+                reason: r.message.clone(),
+            });
+        }
+        out
     }
 }
 

@@ -1136,8 +1136,15 @@ fn observe_mode_decides_the_same_and_enforces_nothing() {
     assert_eq!(a.rules.len() + 1, b.rules.len());
     let entries = b.ledger_entries();
     assert_eq!(entries[0].effect, "observe");
-    assert_eq!(entries[0].rule, "mode (policy.toml:1)");
+    assert!(entries[0].rule.starts_with("policy (policy.toml sha256:"));
+    assert_eq!(entries[0].reason, format!("decided for {}", b.date));
     assert_eq!(entries[1].effect, "deny");
+    // The would-be refusal is the last record, as in enforce mode.
+    let last = entries.last().unwrap();
+    assert_eq!(last.effect, "refuse");
+    assert_eq!(last.reason, b.refusal.as_ref().unwrap().message);
+    assert_eq!(a.ledger_entries().last().unwrap().effect, "refuse");
+    assert_eq!(a.ledger_entries()[0].effect, "enforce");
 }
 
 #[test]
@@ -1151,8 +1158,15 @@ fn ledger_entries_are_the_deciding_rules() {
         .decide(&p, "2026-07-10");
     let entries = d.ledger_entries();
     let restricted = line_of(PROJECTS, "# restricted");
+    assert_eq!(entries[0].effect, "enforce");
+    assert_eq!(entries[0].reason, "decided for 2026-07-10");
+    assert_eq!(
+        entries[0].rule,
+        format!("policy (policy.toml sha256:{})", &p.digest()[..12])
+    );
     let got: Vec<(String, String, String)> = entries
         .into_iter()
+        .skip(1)
         .map(|e| (e.rule, e.effect, e.reason))
         .collect();
     assert_eq!(

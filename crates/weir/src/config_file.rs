@@ -3,8 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
-use weir_config::{Config, ProcessEnv, SecretSource};
+use weir_config::{Config, PolicySource, ProcessEnv, SecretSource};
+use weir_policy::{Policy, PolicyErrors, References};
 
 use crate::cli::CheckArgs;
 
@@ -48,6 +51,91 @@ pub fn load(given: Option<&Path>) -> anyhow::Result<(Config, String)> {
             }
         }
     }
+}
+
+/// The configuration with the policy it names, and the files both were read from.
+pub struct Loaded {
+    /// The validated configuration.
+    pub config: Config,
+    /// How the configuration is named in messages (its path, or zero-config).
+    pub origin: String,
+    /// The policy in force, when the configuration names one.
+    pub policy: Option<Arc<Policy>>,
+    /// The files read (weir.toml, then the policy file if separate): what a reload watches.
+    pub files: Vec<PathBuf>,
+}
+
+/// Loads the configuration and the policy it names, each validated; the policy is also checked
+/// against the configuration (every `reroute:<route>` names a route, every vendor is known).
+pub fn load_with_policy(given: Option<&Path>) -> anyhow::Result<Loaded> {
+    let path = locate(given);
+    let (config, origin) = load(given)?;
+    let mut files: Vec<PathBuf> = path.iter().cloned().collect();
+    let policy = match (&config.policy, &path) {
+        (PolicySource::None, _) | (_, None) => None,
+        (PolicySource::Inline { .. }, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            Policy::parse_section(&text, &origin, "policy")
+                .map_err(|e| policy_errors(&origin, &e))?
+        }
+        (PolicySource::File { path: file, line }, Some(path)) => {
+            let file = beside(path, file);
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "cannot read the policy file {} (named by policy = at {origin}:{line})",
+                    file.display()
+                )
+            })?;
+            let name = file.display().to_string();
+            files.push(file);
+            Some(Policy::parse(&text, &name).map_err(|e| policy_errors(&name, &e))?)
+        }
+    };
+    if let Some(policy) = &policy {
+        policy
+            .check(&references(&config))
+            .map_err(|e| policy_errors(policy.origin(), &e))?;
+    }
+    Ok(Loaded {
+        config,
+        origin,
+        policy: policy.map(Arc::new),
+        files,
+    })
+}
+
+/// `file` as named in the configuration at `config`: relative paths start at its directory.
+pub fn beside(config: &Path, file: &Path) -> PathBuf {
+    if file.is_absolute() {
+        return file.to_owned();
+    }
+    match config.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(file),
+        _ => file.to_owned(),
+    }
+}
+
+/// The names a policy may use, from `config`: its routes, and every vendor it or the
+/// catalogue knows (a policy may name a vendor that is not enabled today).
+pub fn references(config: &Config) -> References {
+    let mut vendors: Vec<String> = config.vendors.iter().map(|v| v.name.clone()).collect();
+    for name in weir_config::catalogue::names() {
+        if !vendors.iter().any(|v| v == name) {
+            vendors.push(name.to_owned());
+        }
+    }
+    References {
+        routes: config.routes.iter().map(|r| r.name.clone()).collect(),
+        vendors: Some(vendors),
+    }
+}
+
+fn policy_errors(origin: &str, errors: &PolicyErrors) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{origin} has {} policy error(s):\n{errors}\n(run `weir policy check` after fixing them)",
+        errors.0.len()
+    )
 }
 
 /// `weir config check`.
