@@ -84,29 +84,32 @@ impl Dlp {
         self.detector.rules().len()
     }
 
-    /// Scans `body` and decides. A body that cannot be scanned is refused (nothing leaves
-    /// unscanned).
-    pub async fn inspect(self: &Arc<Self>, headers: &HeaderMap, body: &Bytes) -> Inspection {
+    /// Scans `body`. A body that cannot be scanned is refused (nothing leaves unscanned): the
+    /// error is the [`Inspection`] to answer with.
+    pub async fn scan(self: &Arc<Self>, body: &Bytes) -> Result<Scanned, Inspection> {
         if !self.settings.enabled {
-            return Inspection::default();
+            return Ok(Scanned::default());
         }
-        let scope = scope_of(headers);
         if body.len() > BLOCKING_SCAN {
             let this = Arc::clone(self);
             let b = body.clone();
-            match tokio::task::spawn_blocking(move || this.decide(scope, &b)).await {
-                Ok(i) => i,
-                Err(_) => refused("the scan of this request failed"),
+            match tokio::task::spawn_blocking(move || this.find(&b)).await {
+                Ok(found) => found,
+                Err(_) => Err(refused("the scan of this request failed")),
             }
         } else {
-            self.decide(scope, body)
+            self.find(body)
         }
     }
 
-    fn decide(&self, scope: Scope, body: &Bytes) -> Inspection {
+    fn find(&self, body: &Bytes) -> Result<Scanned, Inspection> {
         let found = match body::scan(&self.detector, Some(&self.memo), body) {
             Ok((found, _cost)) => found,
-            Err(e) => return refused(&format!("the request body could not be scanned ({e})")),
+            Err(e) => {
+                return Err(refused(&format!(
+                    "the request body could not be scanned ({e})"
+                )));
+            }
         };
         let mut hits: Vec<Hit> = found
             .into_iter()
@@ -121,10 +124,26 @@ impl Dlp {
             })
             .collect();
         hits.extend(self.sensitive_files(body));
+        Ok(Scanned { hits })
+    }
+
+    /// Acts on what [`Dlp::scan`] found in `body`: each finding gets the action `policy` gives
+    /// its category, else the one `[dlp]` gives its rule.
+    pub fn act(
+        &self,
+        headers: &HeaderMap,
+        body: &Bytes,
+        scanned: Scanned,
+        policy: &dyn Fn(Category) -> Option<Action>,
+    ) -> Inspection {
+        let scope = scope_of(headers);
+        let hits = scanned.hits;
         let mut inspection = Inspection::default();
         let mut acted: Vec<(Hit, Action)> = Vec::new();
         for hit in hits {
-            let Some(action) = self.settings.action(&hit.id, hit.category) else {
+            let Some(action) =
+                policy(hit.category).or_else(|| self.settings.action(&hit.id, hit.category))
+            else {
                 continue;
             };
             inspection.findings.push(weir_ledger::Finding {
@@ -248,6 +267,25 @@ impl Dlp {
             });
         });
         hits
+    }
+}
+
+/// What the scan of one request found, before anything is done about it.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    hits: Vec<Hit>,
+}
+
+impl Scanned {
+    /// The category of every finding, once each.
+    pub fn categories(&self) -> Vec<Category> {
+        let mut out: Vec<Category> = Vec::new();
+        for h in &self.hits {
+            if !out.contains(&h.category) {
+                out.push(h.category);
+            }
+        }
+        out
     }
 }
 

@@ -93,6 +93,7 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, rid: &str) -> Respons
     if crate::tunnel::is_proxy_request(&req, shared.listen) {
         return crate::tunnel::handle(shared, req, rid).await;
     }
+    let (req, project) = project_from_path(req);
     let path = req.uri().path();
     let target = target(path);
     let hint = match target {
@@ -117,7 +118,9 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, rid: &str) -> Respons
     }
     let method = req.method().clone();
     match (target, method) {
-        (Target::Model(endpoint), Method::POST) => proxy(shared, req, endpoint, rid).await,
+        (Target::Model(endpoint), Method::POST) => {
+            proxy(shared, req, endpoint, rid, project.as_deref()).await
+        }
         (Target::Models, Method::GET) => list_models(shared),
         (Target::Model1, Method::GET) => one_model(shared, req.uri().path(), hint, rid),
         (Target::Health, Method::GET) => json(StatusCode::OK, health_body()),
@@ -151,11 +154,31 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, rid: &str) -> Respons
     }
 }
 
+/// A request under `/project/NAME/` (how `weir run --project` names the project), with that
+/// prefix taken off its path, and the name.
+fn project_from_path(req: Request<Incoming>) -> (Request<Incoming>, Option<String>) {
+    let Some((name, rest)) = crate::policy::project_in_path(req.uri().path()) else {
+        return (req, None);
+    };
+    let name = name.to_owned();
+    let rest = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
+    let (mut parts, body) = req.into_parts();
+    match rest.parse() {
+        Ok(uri) => parts.uri = uri,
+        Err(_) => return (Request::from_parts(parts, body), None),
+    }
+    (Request::from_parts(parts, body), Some(name))
+}
+
 async fn proxy(
     shared: &Shared,
     req: Request<Incoming>,
     endpoint: Endpoint,
     rid: &str,
+    url_project: Option<&str>,
 ) -> Response<Body> {
     let protocol = endpoint.protocol();
     let fail = |error: ApiError| forward::error_response(protocol, rid, error, false);
@@ -222,6 +245,18 @@ async fn proxy(
             .with_code("model_not_found"),
         );
     };
+    let asked = crate::policy::Asked::of(&parts.headers, url_project);
+    let today = shared.clock.today();
+    let plan = shared
+        .policy
+        .as_ref()
+        .filter(|p| p.mode() == weir_policy::Mode::Enforce)
+        .map(|p| crate::inspect::Plan {
+            policy: p.clone(),
+            today,
+            project: asked.project.clone(),
+            user: asked.user.clone(),
+        });
     let inspected = shared
         .inspector
         .inspect(
@@ -229,45 +264,132 @@ async fn proxy(
             &path_and_query(&parts.uri),
             &parts.headers,
             &bytes,
+            plan,
         )
         .await;
     let bytes = inspected.body.clone().unwrap_or(bytes);
-    let mut inspection = shared.dlp.inspect(&parts.headers, &bytes).await;
+    let scanned = shared.dlp.scan(&bytes).await;
+    let mut subject = crate::policy::Subject {
+        tool: inspected.client.tool.clone(),
+        version: inspected.client.version.clone(),
+        asked,
+        cwd: inspected.cwd.clone(),
+        remotes: inspected.remotes.clone(),
+        model: model.clone(),
+        categories: inspected.categories.clone(),
+    };
+    if let Ok(s) = &scanned {
+        for c in s.categories() {
+            if !subject.categories.contains(&c.as_str()) {
+                subject.categories.push(c.as_str());
+            }
+        }
+    }
+    let decide = |route: &weir_config::Resolved| {
+        shared
+            .policy
+            .as_ref()
+            .map(|policy| crate::policy::decide(policy, &shared.router, &subject, route, today))
+    };
+    let mut decision = decide(&resolved);
+    let mut inspection = match scanned {
+        Ok(scanned) => shared.dlp.act(&parts.headers, &bytes, scanned, &|c| {
+            decision
+                .as_ref()
+                .and_then(|d| crate::policy::dlp_action(d, c.as_str()))
+        }),
+        Err(refused) => refused,
+    };
     inspection.findings.extend(inspected.findings);
     let client = inspected.client;
-    if let Some(error) = inspection.block {
-        return blocked(
+    // Where the request goes: where the policy reroutes it, else where [dlp] reroutes it,
+    // else where its model goes.
+    let enforced = decision.as_ref().filter(|d| d.is_enforced());
+    let policy_reroutes = enforced.is_some_and(|d| {
+        d.data
+            .iter()
+            .any(|v| matches!(v.action, Some(weir_policy::DataAction::Reroute(_))))
+    });
+    let resolved = match enforced
+        .filter(|d| d.rerouted)
+        .and_then(|d| d.route.as_deref())
+    {
+        Some(route) => shared.router.route_named(route, &model),
+        None if inspection.reroute && !policy_reroutes => {
+            let route = shared.config.dlp.reroute.as_deref().unwrap_or_default();
+            match shared.router.route_named(route, &model) {
+                Some(r) => Some(r),
+                None if inspection.block.is_none() => {
+                    return fail(ApiError::new(
+                        ErrorKind::Unavailable,
+                        format!(
+                            "weir: this request carries data that policy sends only to route \
+                             `{route}` (dlp.reroute), and that route has no enabled vendor; \
+                             enable one of its vendors or change the [dlp] action"
+                        ),
+                    ));
+                }
+                None => None,
+            }
+        }
+        None => Some(resolved),
+    };
+    // A route the decision was not made for (a [dlp] reroute) is decided again: its targets
+    // pass the same checks.
+    if let (Some(d), Some(r)) = (&decision, &resolved)
+        && d.route.as_deref() != Some(r.route.as_str())
+        && !d.is_refused()
+    {
+        decision = decide(r);
+    }
+    let decisions = decision
+        .as_ref()
+        .map(crate::policy::records)
+        .unwrap_or_default();
+    let project: Option<String> = decision
+        .as_ref()
+        .and_then(|d| d.project.as_deref().map(str::to_owned))
+        .or_else(|| subject.asked.project.clone());
+    let refusal = decision
+        .as_ref()
+        .and_then(|d| d.enforced_refusal())
+        .map(crate::policy::refusal_error);
+    if let Some(error) = refusal.or(inspection.block) {
+        let recorded = match (&inspection.recorded, &inspection.redacted) {
+            (Some(r), _) | (None, Some(r)) => r.clone(),
+            (None, None) => bytes.clone(),
+        };
+        let route = resolved.as_ref().map_or("", |r| r.route.as_str());
+        return refuse(
             shared,
-            &parts,
-            protocol,
-            rid,
-            &model,
-            peek.stream,
-            &resolved.route,
-            inspection.recorded,
-            inspection.findings,
-            client,
+            StartFacts {
+                id: rid,
+                protocol,
+                path: parts.uri.path(),
+                model: &model,
+                stream: peek.stream,
+                route,
+                targets: Vec::new(),
+                user: subject.asked.user.as_deref(),
+                project: project.as_deref(),
+                client,
+                body: &recorded,
+                findings: inspection.findings,
+                decisions,
+            },
             error,
         )
         .await;
     }
-    let resolved = if inspection.reroute {
-        let route = shared.config.dlp.reroute.as_deref().unwrap_or_default();
-        match shared.router.route_named(route, &model) {
-            Some(r) => r,
-            None => {
-                return fail(ApiError::new(
-                    ErrorKind::Unavailable,
-                    format!(
-                        "weir: this request carries data that policy sends only to route `{route}` \
-                         (dlp.reroute), and that route has no enabled vendor; enable one of its \
-                         vendors or change the [dlp] action"
-                    ),
-                ));
-            }
-        }
-    } else {
-        resolved
+    let Some(resolved) = resolved else {
+        return fail(ApiError::new(
+            ErrorKind::Unavailable,
+            "weir: the route this request was rerouted to has no enabled vendor",
+        ));
+    };
+    let resolved = match &decision {
+        Some(d) => crate::policy::allowed(d, resolved),
+        None => resolved,
     };
     let body = inspection.redacted.unwrap_or_else(|| bytes.clone());
     let recorded = inspection.recorded.unwrap_or_else(|| body.clone());
@@ -336,10 +458,12 @@ async fn proxy(
             stream: peek.stream,
             route: &resolved.route,
             targets: candidates.iter().map(forward::target_record).collect(),
-            headers: &parts.headers,
+            user: subject.asked.user.as_deref(),
+            project: project.as_deref(),
             client,
             body: &recorded,
             findings: inspection.findings,
+            decisions,
         })
         .await
     {
@@ -361,40 +485,12 @@ async fn proxy(
     forward::forward(shared, &candidates, &exchange).await
 }
 
-/// A request the data-loss scan refused: recorded (with every finding masked) and answered
-/// with the client protocol's permission error.
-#[allow(clippy::too_many_arguments)]
-async fn blocked(
-    shared: &Shared,
-    parts: &http::request::Parts,
-    protocol: Protocol,
-    rid: &str,
-    model: &str,
-    stream: bool,
-    route: &str,
-    recorded: Option<bytes::Bytes>,
-    findings: Vec<weir_ledger::Finding>,
-    client: weir_ledger::Client,
-    error: ApiError,
-) -> Response<Body> {
-    let recorded = recorded.unwrap_or_default();
-    tracing::warn!(request_id = %rid, findings = findings.len(), "request blocked by a data-loss rule");
-    let recording = shared
-        .recorder
-        .start(StartFacts {
-            id: rid,
-            protocol,
-            path: parts.uri.path(),
-            model,
-            stream,
-            route,
-            targets: Vec::new(),
-            headers: &parts.headers,
-            client,
-            body: &recorded,
-            findings,
-        })
-        .await;
+/// A request the policy or the data-loss scan refused: recorded (with every finding masked, and
+/// the policy's decision) and answered with the client protocol's permission error.
+async fn refuse(shared: &Shared, facts: StartFacts<'_>, error: ApiError) -> Response<Body> {
+    let (rid, protocol) = (facts.id, facts.protocol);
+    tracing::warn!(request_id = %rid, findings = facts.findings.len(), code = error.code.as_deref().unwrap_or(""), "request refused");
+    let recording = shared.recorder.start(facts).await;
     let response = forward::error_response(protocol, rid, error.clone(), false);
     if let Ok(recording) = recording {
         let body = error.body(protocol, rid);

@@ -27,11 +27,34 @@ pub struct Inspector {
     key: [u8; 32],
 }
 
+/// The policy's say in how a request is rewritten: its data actions for the kinds found
+/// (`strip`, `normalize`, `allow`) replace `[inspect.actions]` for this request. The plan is
+/// decided here, once the request's working directory and remotes are known, because they
+/// decide the project class whose data table applies.
+#[derive(Clone)]
+pub struct Plan {
+    /// The policy in force (enforce mode only: in observe mode nothing is acted on).
+    pub policy: Arc<weir_policy::Policy>,
+    /// Today, from the gateway's clock.
+    pub today: weir_policy::Date,
+    /// The project the client named.
+    pub project: Option<String>,
+    /// The user the client named.
+    pub user: Option<String>,
+}
+
 /// What inspection made of one request.
 #[derive(Debug, Default)]
 pub struct Inspected {
     /// The tool that sent it.
     pub client: Client,
+    /// The working directory the request discloses (the first one), for deciding its project.
+    /// Never recorded.
+    pub cwd: Option<String>,
+    /// The git remotes it discloses, for deciding its project. Never recorded.
+    pub remotes: Vec<String>,
+    /// The policy category of every kind found (`time-zone`, `invisible`, ...), once each.
+    pub categories: Vec<&'static str>,
     /// Facts and markers, one finding per kind and treatment (the fields named, never values).
     pub findings: Vec<Finding>,
     /// The body to send instead, when a finding was stripped or normalised.
@@ -62,6 +85,11 @@ impl Inspector {
         key
     }
 
+    /// The pseudonym key, handed to the inspector that replaces this one on reload.
+    pub fn key(&self) -> [u8; 32] {
+        self.key
+    }
+
     /// Whether requests are inspected.
     pub fn enabled(&self) -> bool {
         self.settings.enabled
@@ -74,13 +102,15 @@ impl Inspector {
         pseudonym(&self.key, kind, value)
     }
 
-    /// Inspects a request and rewrites it as configured.
+    /// Inspects a request and rewrites it as configured, or as `plan` decides for the kinds
+    /// the policy names.
     pub async fn inspect(
         self: &Arc<Self>,
         method: &str,
         path: &str,
         headers: &HeaderMap,
         body: &Bytes,
+        plan: Option<Plan>,
     ) -> Inspected {
         if !self.settings.enabled {
             return Inspected::default();
@@ -93,24 +123,53 @@ impl Inspector {
         };
         if body.len() >= BLOCKING {
             let this = Arc::clone(self);
-            tokio::task::spawn_blocking(move || this.run(&req))
+            tokio::task::spawn_blocking(move || this.run(&req, plan.as_ref()))
                 .await
                 .unwrap_or_default()
         } else {
-            self.run(&req)
+            self.run(&req, plan.as_ref())
         }
     }
 
-    fn run(&self, req: &Request) -> Inspected {
+    fn run(&self, req: &Request, plan: Option<&Plan>) -> Inspected {
         let found = inspect::inspect(req);
         let client = client(&found.client);
-        let rewrite = if self.settings.rewrites() {
-            found.rewrite(&req.body, &|k| self.settings.treatment(k), &|k, v| {
-                self.pseudonym(k, v)
-            })
-        } else {
-            None
+        let fact = |kind: FactKind| found.facts.iter().filter(move |f| f.item.kind == kind);
+        let cwd = fact(FactKind::WorkingDirectory)
+            .next()
+            .map(|f| f.item.value.clone());
+        let mut remotes: Vec<String> = Vec::new();
+        for f in fact(FactKind::GitRemote) {
+            if !remotes.contains(&f.item.value) {
+                remotes.push(f.item.value.clone());
+            }
+        }
+        let mut categories: Vec<&'static str> = Vec::new();
+        let kinds = found
+            .facts
+            .iter()
+            .map(|f| Kind::Fact(f.item.kind))
+            .chain(found.markers.iter().map(|m| Kind::Marker(m.item.kind)));
+        for kind in kinds {
+            if !categories.contains(&kind.as_str()) {
+                categories.push(kind.as_str());
+            }
+        }
+        let overrides = plan
+            .map(|p| planned(p, &client, cwd.as_deref(), &remotes, &categories))
+            .unwrap_or_default();
+        let treatment = |k: Kind| {
+            overrides
+                .iter()
+                .find(|(kind, _)| *kind == k.as_str())
+                .map_or_else(|| self.settings.treatment(k), |(_, t)| *t)
         };
+        let rewrite =
+            if self.settings.rewrites() || overrides.iter().any(|(_, t)| *t != Treatment::Report) {
+                found.rewrite(&req.body, &treatment, &|k, v| self.pseudonym(k, v))
+            } else {
+                None
+            };
         // Per kind: where it was seen, and what was done there.
         let mut seen: BTreeMap<(Kind, Treatment), Vec<Field>> = BTreeMap::new();
         let applied: Vec<(Kind, Field)> = rewrite
@@ -119,7 +178,7 @@ impl Inspector {
             .unwrap_or_default();
         let mut note = |kind: Kind, field: &Field| {
             let t = if applied.iter().any(|(k, f)| *k == kind && f == field) {
-                self.settings.treatment(kind)
+                treatment(kind)
             } else {
                 Treatment::Report
             };
@@ -155,10 +214,50 @@ impl Inspector {
             .collect();
         Inspected {
             client,
+            cwd,
+            remotes,
+            categories,
             findings,
             body: rewrite.map(|r| Bytes::from(r.body)),
         }
     }
+}
+
+/// The treatments the policy decides for the kinds found: `strip` and `normalize` as they are,
+/// `allow` and `report` as report. Other actions (`block`, `reroute`) act on the whole request
+/// and are the gateway's to enforce; for those the configured treatment stays.
+fn planned(
+    plan: &Plan,
+    client: &Client,
+    cwd: Option<&str>,
+    remotes: &[String],
+    categories: &[&'static str],
+) -> Vec<(&'static str, Treatment)> {
+    use weir_policy::DataAction;
+    let remotes: Vec<&str> = remotes.iter().map(String::as_str).collect();
+    let facts = weir_policy::Facts {
+        tool: client.tool.as_deref(),
+        version: client.version.as_deref(),
+        user: plan.user.as_deref(),
+        project: plan.project.as_deref(),
+        cwd,
+        remotes: &remotes,
+        findings: categories,
+        ..weir_policy::Facts::default()
+    };
+    let decision = weir_policy::decide(&plan.policy, &facts, plan.today);
+    categories
+        .iter()
+        .filter_map(|c| {
+            let t = match decision.action(c)? {
+                DataAction::Strip => Treatment::Strip,
+                DataAction::Normalize => Treatment::Normalize,
+                DataAction::Allow | DataAction::Report => Treatment::Report,
+                _ => return None,
+            };
+            Some((*c, t))
+        })
+        .collect()
 }
 
 /// The tool behind a request of which only the headers are known (a forward-proxy request).

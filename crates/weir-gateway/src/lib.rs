@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod body;
+pub mod clock;
 pub mod dlp;
 pub mod forward;
 pub mod front;
@@ -16,6 +17,7 @@ pub mod headers;
 pub mod health;
 pub mod inspect;
 pub mod keys;
+pub mod policy;
 pub mod probe;
 pub mod record;
 pub mod restore;
@@ -37,11 +39,14 @@ use weir_ledger::Ledger;
 use weir_ledger::checkpoint::Signer;
 use weir_ledger::open::Location;
 
+use weir_policy::Policy;
+
+use crate::clock::{Clock, SystemClock};
 use crate::guard::Guard;
 use crate::health::Health;
 use crate::keys::KeyError;
 use crate::record::Recorder;
-use crate::state::Shared;
+use crate::state::{Live, Shared};
 
 /// Why the gateway cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +141,15 @@ pub fn open_ledger(settings: &LedgerSettings, env: &dyn Env) -> Result<Option<Le
 /// A configured gateway, ready to serve.
 #[derive(Clone)]
 pub struct Gateway {
-    shared: Arc<Shared>,
+    live: Arc<Live>,
+}
+
+/// What a reload changed, and what it could not change without a restart.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reloaded {
+    /// Settings that differ in the new configuration but keep their old value until weir
+    /// restarts (`listen`, `[ledger]`), each as a sentence for the log.
+    pub needs_restart: Vec<String>,
 }
 
 impl Gateway {
@@ -157,71 +170,102 @@ impl Gateway {
 
     /// Like [`Gateway::new`], with a ledger opened by the caller (`None`: no ledger).
     pub async fn with_ledger(
-        mut config: Config,
+        config: Config,
         env: &(dyn Env + Sync),
         listen: SocketAddr,
         ledger: Option<Ledger>,
     ) -> Result<Gateway, StartError> {
         // Load the tokenizer for local count_tokens off the request path.
         std::thread::spawn(tokens::warm);
-        let token = keys::access_token(&config, env)?;
-        let loopback = listen.ip().is_loopback();
-        if !loopback && token.is_none() {
-            return Err(StartError::ExposedWithoutToken(listen));
-        }
-        let keys = keys::vendor_keys(&config, env);
-        let client = upstream::client(config.timeouts.connect);
-        probe::probe(&mut config, &client).await;
-        for note in &config.notes {
-            tracing::info!(line = note.line, "{}", note.message);
-        }
-        let router = Router::new(&config);
-        let dlp = std::sync::Arc::new(dlp::Dlp::new(config.dlp.clone())?);
-        if dlp.enabled() {
-            tracing::info!(
-                rules = dlp.rules(),
-                "requests are scanned for secrets and personal data ([dlp] in weir.toml sets what happens to them)"
-            );
-        } else {
-            tracing::warn!("[dlp] enabled = false: requests leave unscanned");
-        }
-        let pseudonym_key =
-            inspect::Inspector::load_key(&config.ledger.key_file.with_file_name("pseudonym.key"));
-        let inspector = Arc::new(inspect::Inspector::new(
-            config.inspect.clone(),
-            pseudonym_key,
-        ));
-        let guard = Guard {
-            check_host: loopback,
-            allowed_hosts: config.allowed_hosts.clone(),
-            token,
-        };
         let recorder = Recorder::new(
             ledger,
             config.ledger.retention,
             config.ledger.on_failure,
             config.ledger.node.clone(),
         );
+        let kept = Kept {
+            health: Arc::new(Health::default()),
+            client: upstream::client(config.timeouts.connect),
+            recorder: Arc::new(recorder),
+            dlp: None,
+            pseudonym_key: None,
+            policy: None,
+            clock: Arc::new(SystemClock),
+            listen,
+            started: SystemTime::now(),
+        };
+        let shared = assemble(config, env, kept).await?;
         Ok(Gateway {
-            shared: Arc::new(Shared {
-                recorder,
-                inspector,
-                dlp,
-                config,
-                router,
-                keys,
-                guard,
-                health: Health::default(),
-                client,
-                listen,
-                started: SystemTime::now(),
-            }),
+            live: Arc::new(Live::new(shared)),
         })
     }
 
+    /// Puts `policy` in force (`None`: no policy).
+    pub fn with_policy(self, policy: Option<Arc<Policy>>) -> Gateway {
+        let mut shared = (*self.live.get()).clone();
+        log_policy(policy.as_deref());
+        shared.policy = policy;
+        self.live.set(shared);
+        self
+    }
+
+    /// Reads policy dates from `clock` instead of the system clock.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Gateway {
+        let mut shared = (*self.live.get()).clone();
+        shared.clock = clock;
+        self.live.set(shared);
+        self
+    }
+
     /// The configuration in force (after probing).
-    pub fn config(&self) -> &Config {
-        &self.shared.config
+    pub fn config(&self) -> Arc<Config> {
+        self.live.get().config.clone()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Option<Arc<Policy>> {
+        self.live.get().policy.clone()
+    }
+
+    /// Puts a new configuration and policy in force without stopping: requests that arrive
+    /// from now on use them; requests already running finish with the old ones. Vendor keys
+    /// are read again (a rotated key takes effect), local vendors probed again. What cannot
+    /// change while serving (the listening address, the ledger) keeps its value and is named
+    /// in [`Reloaded::needs_restart`]. On error nothing changes.
+    pub async fn reload(
+        &self,
+        config: Config,
+        policy: Option<Arc<Policy>>,
+        env: &(dyn Env + Sync),
+    ) -> Result<Reloaded, StartError> {
+        let old = self.live.get();
+        let mut reloaded = Reloaded::default();
+        if config.listen != old.config.listen {
+            reloaded.needs_restart.push(format!(
+                "listen changed to {}, but weir keeps listening on {} until it restarts",
+                config.listen, old.listen
+            ));
+        }
+        if config.ledger != old.config.ledger {
+            reloaded
+                .needs_restart
+                .push("[ledger] changed; the ledger in use stays until weir restarts".to_owned());
+        }
+        let kept = Kept {
+            health: old.health.clone(),
+            client: old.client.clone(),
+            recorder: old.recorder.clone(),
+            dlp: (config.dlp == old.config.dlp).then(|| old.dlp.clone()),
+            pseudonym_key: Some(old.inspector.key()),
+            policy,
+            clock: old.clock.clone(),
+            listen: old.listen,
+            started: old.started,
+        };
+        let shared = assemble(config, env, kept).await?;
+        log_policy(shared.policy.as_deref());
+        self.live.set(shared);
+        Ok(reloaded)
     }
 
     /// Serves `listener` until `shutdown` completes, then lets in-flight requests finish.
@@ -230,13 +274,100 @@ impl Gateway {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
-        let recorder = Arc::clone(&self.shared);
-        let served = server::serve(self.shared, listener, shutdown).await;
+        let served = server::serve(self.live.clone(), listener, shutdown).await;
         // Every exchange has ended: write what is queued and sign the final head.
-        if let Some(ledger) = recorder.recorder.ledger() {
+        if let Some(ledger) = self.live.get().recorder.ledger() {
             let ledger = ledger.clone();
             let _ = tokio::task::spawn_blocking(move || ledger.close()).await;
         }
         served
+    }
+}
+
+/// What a new [`Shared`] takes over from the one before it (or starts with).
+struct Kept {
+    health: Arc<Health>,
+    client: upstream::UpstreamClient,
+    recorder: Arc<Recorder>,
+    /// The scanner to keep (its vault holds the placeholders of running conversations), when
+    /// `[dlp]` is unchanged.
+    dlp: Option<Arc<dlp::Dlp>>,
+    /// The pseudonym key in use, so that pseudonyms stay the same across a reload.
+    pseudonym_key: Option<[u8; 32]>,
+    policy: Option<Arc<Policy>>,
+    clock: Arc<dyn Clock>,
+    listen: SocketAddr,
+    started: SystemTime,
+}
+
+/// Builds the state for `config`.
+async fn assemble(
+    mut config: Config,
+    env: &(dyn Env + Sync),
+    kept: Kept,
+) -> Result<Shared, StartError> {
+    let token = keys::access_token(&config, env)?;
+    let loopback = kept.listen.ip().is_loopback();
+    if !loopback && token.is_none() {
+        return Err(StartError::ExposedWithoutToken(kept.listen));
+    }
+    let keys = keys::vendor_keys(&config, env);
+    probe::probe(&mut config, &kept.client).await;
+    for note in &config.notes {
+        tracing::info!(line = note.line, "{}", note.message);
+    }
+    let router = Router::new(&config);
+    let dlp = match kept.dlp {
+        Some(dlp) => dlp,
+        None => {
+            let dlp = Arc::new(dlp::Dlp::new(config.dlp.clone())?);
+            if dlp.enabled() {
+                tracing::info!(
+                    rules = dlp.rules(),
+                    "requests are scanned for secrets and personal data ([dlp] in weir.toml sets what happens to them)"
+                );
+            } else {
+                tracing::warn!("[dlp] enabled = false: requests leave unscanned");
+            }
+            dlp
+        }
+    };
+    let pseudonym_key = kept.pseudonym_key.unwrap_or_else(|| {
+        inspect::Inspector::load_key(&config.ledger.key_file.with_file_name("pseudonym.key"))
+    });
+    let inspector = Arc::new(inspect::Inspector::new(
+        config.inspect.clone(),
+        pseudonym_key,
+    ));
+    let guard = Guard {
+        check_host: loopback,
+        allowed_hosts: config.allowed_hosts.clone(),
+        token,
+    };
+    Ok(Shared {
+        recorder: kept.recorder,
+        inspector,
+        dlp,
+        config: Arc::new(config),
+        router,
+        keys,
+        guard,
+        health: kept.health,
+        client: kept.client,
+        policy: kept.policy,
+        clock: kept.clock,
+        listen: kept.listen,
+        started: kept.started,
+    })
+}
+
+fn log_policy(policy: Option<&Policy>) {
+    if let Some(p) = policy {
+        tracing::info!(
+            policy = p.origin(),
+            mode = p.mode().as_str(),
+            sha256 = &p.digest()[..12],
+            "policy in force"
+        );
     }
 }

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::HeaderMap;
 use weir_config::{ApiKey, OnLedgerFailure, Retention};
 use weir_ledger::content::{self, Tree};
 use weir_ledger::{
@@ -85,8 +84,8 @@ impl Recorder {
         let start = Start {
             node: self.node.clone(),
             client: facts.client,
-            user: header(facts.headers, "x-weir-user"),
-            project: header(facts.headers, "x-weir-project"),
+            user: facts.user.and_then(named),
+            project: facts.project.and_then(named),
             protocol: facts.protocol.to_string(),
             path: facts.path.to_owned(),
             model: facts.model.to_owned(),
@@ -103,6 +102,7 @@ impl Recorder {
             request: (facts.body.clone(), request),
             started,
             findings: facts.findings,
+            decisions: facts.decisions,
             state: Mutex::new(State::default()),
         });
         let Some(ledger) = &self.ledger else {
@@ -200,14 +200,18 @@ pub struct StartFacts<'a> {
     pub route: &'a str,
     /// Where the request may go.
     pub targets: Vec<Target>,
-    /// Its headers (for the user and project; never recorded as such).
-    pub headers: &'a HeaderMap,
+    /// The user, as the client named it.
+    pub user: Option<&'a str>,
+    /// The project: the one the policy matched, else the one the client named.
+    pub project: Option<&'a str>,
     /// The tool that sent it, as inspection identified it.
     pub client: Client,
     /// Its body, as the ledger may keep it (redacted).
     pub body: &'a Bytes,
     /// What the data-loss scan and inspection found in it.
     pub findings: Vec<weir_ledger::Finding>,
+    /// What the policy decided, as the ledger keeps it (empty without a policy).
+    pub decisions: Vec<weir_ledger::Decision>,
 }
 
 /// One exchange being recorded.
@@ -221,6 +225,7 @@ pub struct Recording {
     request: (Bytes, Content),
     started: Instant,
     findings: Vec<weir_ledger::Finding>,
+    decisions: Vec<weir_ledger::Decision>,
     state: Mutex<State>,
 }
 
@@ -355,7 +360,7 @@ impl Recording {
                     total_ms: self.started.elapsed().as_millis() as u64,
                 },
                 findings: self.findings.clone(),
-                decisions: Vec::new(),
+                decisions: self.decisions.clone(),
             };
             let draft = Draft {
                 at_ms: weir_ledger::writer::now_ms(),
@@ -394,8 +399,10 @@ impl Drop for Recording {
 }
 
 /// A short identifying header, with anything credential-shaped masked.
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    let v = headers.get(name)?.to_str().ok()?.trim();
+/// A name the client chose, as the ledger keeps it: trimmed, at most 200 bytes, anything
+/// shaped like a credential masked.
+fn named(v: &str) -> Option<String> {
+    let v = v.trim();
     (!v.is_empty() && v.len() <= 200)
         .then(|| String::from_utf8_lossy(&weir_ledger::mask::mask(v.as_bytes())).into_owned())
 }

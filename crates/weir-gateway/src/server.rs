@@ -13,14 +13,14 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::front;
-use crate::state::Shared;
+use crate::state::Live;
 
 /// How long shutdown waits for in-flight requests before closing them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Serves `listener` until `shutdown` completes, then drains.
 pub async fn serve(
-    shared: Arc<Shared>,
+    live: Arc<Live>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -28,7 +28,7 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(shared.config.timeouts.header_read)
+        .header_read_timeout(live.get().config.timeouts.header_read)
         .max_buf_size(256 * 1024);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
@@ -46,9 +46,10 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
+                let live = live.clone();
                 let service = service_fn(move |req| {
-                    let shared = shared.clone();
+                    // Each request keeps the state in force when it arrived.
+                    let shared = live.get();
                     async move { Ok::<_, Infallible>(front::handle(shared, req).await) }
                 });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();

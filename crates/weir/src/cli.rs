@@ -41,7 +41,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         weir run -- claude -p \"explain this repo\"\n  \
         weir run -- codex exec \"fix the failing test\"\n  \
-        weir run -- qwen\n\
+        weir run -- qwen\n  \
+        weir run --project payments -- claude   # the policy's class for `payments` applies\n\
         Known agents: claude, codex, qwen, aider, opencode. Any other command gets the common\n\
         variables (ANTHROPIC_BASE_URL, OPENAI_BASE_URL, OPENAI_API_BASE). weir reuses a weir\n\
         already listening on the configured address, or starts one inside this process.\n\
@@ -343,6 +344,26 @@ pub struct ServeArgs {
     /// access token.
     #[arg(long, short = 'l', value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    /// Decide policy dates as if today were DATE (YYYY-MM-DD, UTC) instead of today: try a ban
+    /// or a migration window before the day it starts.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub policy_date: Option<weir_policy::Date>,
+}
+
+fn parse_project(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("a project name is 1 to 100 letters, digits, `.`, `_` or `-`".to_owned())
+    }
+}
+
+fn parse_date(s: &str) -> Result<weir_policy::Date, String> {
+    weir_policy::Date::parse(s).map_err(|e| e.to_string())
 }
 
 /// `weir run`.
@@ -356,6 +377,11 @@ pub struct RunArgs {
     /// against [proxy] allow/deny in weir.toml. Tunnels are not decrypted.
     #[arg(long)]
     pub proxy: bool,
+    /// The project this run works on, for the policy (its class decides which vendors and
+    /// jurisdictions the code may go to) and the ledger. The agent reaches weir under
+    /// /project/NAME/, so every tool carries it. Letters, digits, `.`, `_`, `-`.
+    #[arg(long, value_name = "NAME", value_parser = parse_project)]
+    pub project: Option<String>,
     /// The agent and its arguments.
     #[arg(
         required = true,

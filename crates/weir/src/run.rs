@@ -24,7 +24,8 @@ struct InProcess {
 /// Runs the agent; its exit code becomes weir's.
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     init_logging("warn");
-    let (config, _origin) = config_file::load(args.config.config.as_deref())?;
+    let loaded = config_file::load_with_policy(args.config.config.as_deref())?;
+    let config = loaded.config;
     let (program, rest) = args
         .command
         .split_first()
@@ -37,8 +38,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .to_owned(),
         None => "weir-managed-key".to_owned(),
     };
-    let (addr, in_process) = ensure_gateway(config).await?;
-    let base = format!("http://{addr}");
+    let (addr, in_process) = ensure_gateway(config, loaded.policy).await?;
+    let base = match &args.project {
+        Some(project) => format!("http://{addr}/project/{project}"),
+        None => format!("http://{addr}"),
+    };
     let no_proxy = std::env::var("NO_PROXY")
         .or_else(|_| std::env::var("no_proxy"))
         .ok();
@@ -115,6 +119,7 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
 /// (on an ephemeral port when the configured one is taken by something else).
 async fn ensure_gateway(
     config: weir_config::Config,
+    policy: Option<std::sync::Arc<weir_policy::Policy>>,
 ) -> anyhow::Result<(SocketAddr, Option<InProcess>)> {
     let listen = config.listen;
     if is_weir(listen).await {
@@ -131,7 +136,9 @@ async fn ensure_gateway(
         Err(e) => return Err(e).with_context(|| format!("cannot listen on {listen}")),
     };
     let addr = listener.local_addr()?;
-    let gateway = Gateway::new(config, &ProcessEnv, addr).await?;
+    let gateway = Gateway::new(config, &ProcessEnv, addr)
+        .await?
+        .with_policy(policy);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(gateway.serve(listener, async move {
         let _ = stopped.await;
