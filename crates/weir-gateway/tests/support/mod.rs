@@ -18,6 +18,8 @@ pub const VENDOR_KEY: &str = "sk-test-vendor-key-0123456789";
 /// temporary directory removed when it is dropped.
 pub struct Weir {
     pub addr: SocketAddr,
+    /// The gateway itself (to reload it while it serves).
+    pub gateway: Gateway,
     /// `XDG_DATA_HOME` of this gateway: the ledger is `data/weir/ledger.db`.
     pub data: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -87,6 +89,40 @@ impl Weir {
         let gateway = Gateway::with_ledger(config, &env, addr, ledger)
             .await
             .expect("gateway starts");
+        Weir::serve(gateway, listener, data)
+    }
+
+    /// Starts weir with `toml`, the policy `policy` (the text of `policy.toml`) and policy
+    /// dates read from `clock`.
+    pub async fn start_policy(
+        toml: &str,
+        policy: &str,
+        clock: std::sync::Arc<weir_gateway::clock::SetClock>,
+    ) -> Weir {
+        let data = temp_dir("data");
+        let env: HashMap<String, String> = [
+            ("TEST_VENDOR_KEY".to_string(), VENDOR_KEY.to_string()),
+            ("XDG_DATA_HOME".to_string(), data.display().to_string()),
+        ]
+        .into();
+        let config = Config::from_toml(toml, "test.toml", &env)
+            .unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
+        let policy = weir_policy::Policy::parse(policy, "policy.toml")
+            .unwrap_or_else(|e| panic!("test policy invalid:\n{e}"));
+        let ledger = weir_gateway::open_ledger(&config.ledger, &env).expect("ledger opens");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let gateway = Gateway::with_ledger(config, &env, addr, ledger)
+            .await
+            .expect("gateway starts")
+            .with_policy(Some(std::sync::Arc::new(policy)))
+            .with_clock(clock);
+        Weir::serve(gateway, listener, data)
+    }
+
+    fn serve(gateway: Gateway, listener: TcpListener, data: std::path::PathBuf) -> Weir {
+        let addr = listener.local_addr().unwrap();
+        let handle = gateway.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let done = tokio::spawn(async move {
             let _ = gateway
@@ -97,6 +133,7 @@ impl Weir {
         });
         Weir {
             addr,
+            gateway: handle,
             data,
             stop: Some(stop),
             done: Some(done),
