@@ -24,6 +24,21 @@ use weir_ledger::{Client, Tunnel};
 use crate::body::{self, Body};
 use crate::state::Shared;
 
+/// The policy's enforced refusal of the tool that opens a tunnel (its message), if any.
+fn tool_refused(shared: &Shared, client: &weir_ledger::Client) -> Option<String> {
+    let policy = shared.policy.as_ref()?;
+    let facts = weir_policy::Facts {
+        tool: client.tool.as_deref(),
+        version: client.version.as_deref(),
+        ..weir_policy::Facts::default()
+    };
+    let decision = weir_policy::decide(policy, &facts, shared.clock.today());
+    decision
+        .enforced_refusal()
+        .filter(|r| r.kind == weir_policy::RefusalKind::Tool)
+        .map(|r| r.message.clone())
+}
+
 /// Whether `req` is a proxy request: `CONNECT`, or an absolute-form URI naming another host.
 pub fn is_proxy_request(req: &Request<Incoming>, own: SocketAddr) -> bool {
     if req.method() == Method::CONNECT {
@@ -104,9 +119,12 @@ pub async fn handle(shared: &Shared, mut req: Request<Incoming>, rid: &str) -> R
             "{host}:{port} is not in the [proxy] allow list of weir.toml"
         )),
     };
+    let client = client_of(req.headers());
+    // A tool the policy refuses reaches nothing through weir, not only its model vendor.
+    let reason = reason.or_else(|| tool_refused(shared, &client));
     let tunnel = Tunnel {
         node: shared.config.ledger.node.clone(),
-        client: client_of(req.headers()),
+        client,
         method: req.method().to_string(),
         host: host.clone(),
         port,
@@ -125,6 +143,7 @@ pub async fn handle(shared: &Shared, mut req: Request<Incoming>, rid: &str) -> R
         return refuse(StatusCode::SERVICE_UNAVAILABLE, &e);
     }
     if let Some(reason) = reason {
+        let reason = reason.strip_prefix("weir: ").unwrap_or(&reason);
         return refuse(StatusCode::FORBIDDEN, &format!("weir: {reason}"));
     }
     if !connect {

@@ -230,3 +230,59 @@ async fn with_an_access_token_the_proxy_password_must_be_it() {
     drop(s);
     let _ = echo_task.await;
 }
+
+#[tokio::test]
+async fn a_tool_the_policy_refuses_reaches_no_host_through_the_proxy() {
+    let (echo, _echo_task) = echo_server().await;
+    let policy = "[[tool]]\nname = \"claude-code\"\neffect = \"deny\"\nfrom = 2026-07-10\nreason = \"classified high-risk\"\n";
+    let clock = std::sync::Arc::new(weir_gateway::clock::SetClock::new(
+        weir_policy::Date::parse("2026-07-10").unwrap(),
+    ));
+    let weir = Weir::start_policy(&config(""), policy, clock).await;
+    let head = |tool: &str| {
+        format!(
+            "CONNECT {echo} HTTP/1.1\r\nHost: {echo}\r\n{}\r\n",
+            proxy_auth(tool)
+        )
+    };
+    let mut s = TcpStream::connect(weir.addr).await.unwrap();
+    s.write_all(head("claude-code").as_bytes()).await.unwrap();
+    // Read until the refusal's message has arrived (bounded).
+    let mut all = Vec::new();
+    let mut chunk = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !String::from_utf8_lossy(&all).contains("policy.toml:1)") {
+        match tokio::time::timeout_at(deadline, s.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => all.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.starts_with("HTTP/1.1 403"), "{text}");
+    assert!(
+        text.contains("weir: policy denies tool claude-code") && text.contains("policy.toml:1)"),
+        "{text}"
+    );
+    // Another tool is not affected.
+    let mut s = TcpStream::connect(weir.addr).await.unwrap();
+    let ok = exchange_head(&mut s, &head("codex")).await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    drop(s);
+
+    let data = weir.stop().await;
+    let mut store = SqliteStore::open(&data.ledger()).unwrap();
+    let xs = query::exchanges(&store.entries(0, 1000).unwrap());
+    let refused: Vec<_> = xs
+        .iter()
+        .filter_map(|x| x.tunnel.as_ref())
+        .filter(|t| !t.allowed)
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("classified high-risk")
+    );
+}
