@@ -85,8 +85,8 @@ impl Dlp {
     }
 
     /// Scans `body`. A body that cannot be scanned is refused (nothing leaves unscanned): the
-    /// error is the [`Inspection`] to answer with.
-    pub async fn scan(self: &Arc<Self>, body: &Bytes) -> Result<Scanned, Inspection> {
+    /// error is the one to answer with.
+    pub async fn scan(self: &Arc<Self>, body: &Bytes) -> Result<Scanned, ApiError> {
         if !self.settings.enabled {
             return Ok(Scanned::default());
         }
@@ -102,7 +102,7 @@ impl Dlp {
         }
     }
 
-    fn find(&self, body: &Bytes) -> Result<Scanned, Inspection> {
+    fn find(&self, body: &Bytes) -> Result<Scanned, ApiError> {
         let found = match body::scan(&self.detector, Some(&self.memo), body) {
             Ok((found, _cost)) => found,
             Err(e) => {
@@ -312,14 +312,11 @@ fn settle(mut spans: Vec<Located>) -> Vec<Located> {
     out
 }
 
-fn refused(why: &str) -> Inspection {
-    Inspection {
-        block: Some(ApiError::new(
-            ErrorKind::InvalidRequest,
-            format!("weir: {why}; it was not sent"),
-        )),
-        ..Inspection::default()
-    }
+fn refused(why: &str) -> ApiError {
+    ApiError::new(
+        ErrorKind::InvalidRequest,
+        format!("weir: {why}; it was not sent"),
+    )
 }
 
 /// The client a placeholder belongs to: its credential and declared user, hashed.

@@ -298,7 +298,10 @@ async fn proxy(
                 .as_ref()
                 .and_then(|d| crate::policy::dlp_action(d, c.as_str()))
         }),
-        Err(refused) => refused,
+        Err(error) => crate::dlp::Inspection {
+            block: Some(error),
+            ..Default::default()
+        },
     };
     inspection.findings.extend(inspected.findings);
     let client = inspected.client;
