@@ -711,8 +711,8 @@ Examples:
   weir policy explain --tool claude-code --project payments --finding secret --model claude-x
   weir policy explain --tool aider --vendor deepseek --date 2026-07-10
   weir policy explain --tool claude-code --user alice@acme.com --format json
-  weir policy explain req_01J...          # decide a recorded exchange again, beside what was recorded
-  weir policy explain --policy draft.toml req_01J...    # what a draft would have said
+  weir policy explain req_01J...                      # a recorded exchange: now and then
+  weir policy explain --policy draft.toml req_01J...  # what a draft would have said
 
 The route: --model resolves through weir.toml's routes (as the gateway would); --vendor NAME
 names one target instead (with --model as its model). Without either, only the tool, project

@@ -127,7 +127,10 @@ impl Summary {
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for d in r.rules.iter().chain(r.refusal) {
             let key = (d.rule.as_str(), d.effect.as_str());
-            if !reported(&d.effect) || seen.contains(&key) {
+            // The rule that refused is counted once, as `refuse`; a `deny` row counts what a
+            // rule denied without refusing the request (a target left out, say).
+            let refused_by_it = d.effect != "refuse" && r.refusal.is_some_and(|f| f.rule == d.rule);
+            if !reported(&d.effect) || refused_by_it || seen.contains(&key) {
                 continue;
             }
             seen.push(key);
@@ -256,7 +259,7 @@ fn text(out: &mut impl Write, s: &Summary) -> anyhow::Result<()> {
         )?,
     }
     for (policy, n) in &s.policies {
-        writeln!(out, "by {policy}: {} exchange(s)", grouped(*n))?;
+        writeln!(out, "decided by {policy}: {} exchange(s)", grouped(*n))?;
     }
     let t = &s.total;
     writeln!(
@@ -274,7 +277,10 @@ fn text(out: &mut impl Write, s: &Summary) -> anyhow::Result<()> {
 
     let rules = s.rule_rows();
     if !rules.is_empty() {
-        writeln!(out, "\nby rule (what refused, denied or rerouted):")?;
+        writeln!(
+            out,
+            "\nby rule (what refused, denied a target, or rerouted):"
+        )?;
         let mut table = Table::new(&[
             ("effect", Align::Left),
             ("rule", Align::Left),
