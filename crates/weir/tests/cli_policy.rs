@@ -271,6 +271,29 @@ fn check_reports_a_reroute_to_a_missing_route_and_an_unknown_vendor() {
 }
 
 #[test]
+fn check_warns_of_a_reroute_to_a_route_without_an_enabled_vendor_and_notes_observe_mode() {
+    let s = Setup::with_policy(
+        "check-warn",
+        "mode = \"observe\"\n\n[data]\nsecret = \"reroute:offline\"\n",
+    );
+    s.write(
+        "offline.toml",
+        "auto_vendors = false\npolicy = \"policy.toml\"\n\n[[routes]]\nname = \"offline\"\nmodels = [\"local-*\"]\ntargets = [\"ollama\"]\n",
+    );
+    let o = ok(s.weir_with(&["policy", "check"], Some(&s.dir.join("offline.toml"))));
+    let out = stdout(&o);
+    assert!(out.contains("mode: observe"), "{out}");
+    assert!(
+        out.contains("note: observe mode: requests are decided and recorded, never refused"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: reroute:offline: route offline has no enabled vendor"),
+        "{out}"
+    );
+}
+
+#[test]
 fn check_without_a_policy_says_everything_is_allowed_and_how_to_add_one() {
     let s = Setup::new("check-none");
     s.write("plain.toml", "auto_vendors = false\n");
@@ -396,6 +419,20 @@ fn a_restricted_project_found_by_its_directory_may_only_go_to_local_targets() {
     );
     assert_eq!(d["class"], "internal");
     assert!(d.get("refusal").is_none(), "{d:#}");
+}
+
+#[test]
+fn a_relative_cwd_is_taken_from_the_current_directory() {
+    let s = Setup::new("explain-relative-cwd");
+    s.write(
+        "policy.toml",
+        &format!(
+            "{POLICY}\n[[project]]\nname = \"here\"\nclass = \"restricted\"\npaths = [\"{}\"]\n",
+            s.dir.display()
+        ),
+    );
+    let d = explain_json(&s, &["--cwd", "src/lib"]);
+    assert_eq!(d["project"], "here", "{d:#}");
 }
 
 #[test]

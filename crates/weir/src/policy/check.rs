@@ -108,6 +108,32 @@ fn given(file: &Path, config: Option<&Path>) -> anyhow::Result<(PolicyText, Opti
     ))
 }
 
+/// Why a reroute to route `name` would be refused today, and what to do.
+fn unavailable(name: &str, a: &Against) -> String {
+    let probed: Vec<&str> = a
+        .config
+        .routes
+        .iter()
+        .filter(|r| r.name == name)
+        .flat_map(|r| &r.targets)
+        .filter(|t| a.config.probe.iter().any(|p| p.name == t.vendor))
+        .map(|t| t.vendor.as_str())
+        .collect();
+    if probed.is_empty() {
+        format!(
+            "reroute:{name}: route {name} has no enabled vendor in {}, so requests rerouted \
+             there are refused (enable one of its vendors)",
+            a.origin
+        )
+    } else {
+        format!(
+            "reroute:{name}: route {name} has a vendor only if {} answers when weir starts; \
+             otherwise requests rerouted there are refused",
+            probed.join(" or ")
+        )
+    }
+}
+
 /// Prints an error that kept the check from running; exit code 1.
 fn failed(e: &anyhow::Error) -> ExitCode {
     eprintln!("weir: {e:#}");
@@ -166,11 +192,7 @@ fn summary(out: &mut impl Write, policy: &Policy, against: Option<&Against>) -> 
                         .collect();
                     writeln!(out, "reroute:{name} goes to {}", targets.join(" -> "))?;
                 }
-                None => warnings.push(format!(
-                    "reroute:{name}: route {name} has no enabled vendor in {}, so requests \
-                     rerouted there are refused (enable one of its vendors)",
-                    a.origin
-                )),
+                None => warnings.push(unavailable(name, a)),
             }
         }
     }
