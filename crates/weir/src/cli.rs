@@ -721,10 +721,10 @@ to its end. --cwd is made absolute; --remote may be repeated and takes any git U
 --finding names a category present in the request (secret, email, time-zone, invisible, ...).
 The date defaults to today (UTC); rules with from/until are decided for --date.
 
-With an exchange id, the exchange's tool, version, user, project, model, route and findings
-come from the ledger (the ledger keeps no working directory or remotes: the project is the one
-recorded), decided with the current policy for the day of the exchange (or --date), and shown
-beside the decisions recorded then.
+With an exchange id, the exchange's tool, version, user, project, model and findings come from
+the ledger (it keeps no working directory or remotes: the project is the one recorded), the model
+is routed as weir.toml routes it now, and the request is decided with the current policy for the
+day of the exchange (or --date), beside the decisions recorded then.
 
 --format json writes the decision as JSON (for an exchange id: {exchange, time, outcome,
 decision, recorded}). Exit code 0 when explained, allowed or refused; 1 on errors.";
@@ -790,8 +790,4 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
-}
-
-fn parse_date(s: &str) -> Result<weir_policy::Date, String> {
-    weir_policy::Date::parse(s.trim()).map_err(|e| e.to_string())
 }

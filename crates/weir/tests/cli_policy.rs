@@ -547,9 +547,9 @@ fn target(vendor: &str, jurisdiction: &str, model: &str) -> Target {
     }
 }
 
-/// The drafts the gateway writes for `r`: a start on route `default` (claude-sonnet to up), and
-/// a finish whose decisions are the policy's ledger entries; an enforced refusal is `blocked`
-/// and sent nowhere, anything else went to the (possibly rerouted) first allowed target.
+/// The drafts the gateway writes for `r`: a start on the route it took (`default`, claude-sonnet
+/// to up, or `local` when the policy rerouted it), and a finish whose decisions are the policy's
+/// ledger entries; an enforced refusal is `blocked` and sent nowhere.
 fn drafts(s: &Setup, r: &Recorded<'_>) -> Vec<Draft> {
     let model = "claude-sonnet";
     let route_targets = [weir_policy::Target {
@@ -594,9 +594,11 @@ fn drafts(s: &Setup, r: &Recorded<'_>) -> Vec<Draft> {
     let blocked = decision
         .as_ref()
         .is_some_and(|d| d.enforced_refusal().is_some());
-    let went_to = match &decision {
-        Some(d) if d.rerouted && d.is_enforced() => target("box", "local", "qwen-local"),
-        _ => target("up", "US", model),
+    // Like the gateway, the start names the route the request took and the targets it was
+    // allowed to go to.
+    let (route, went_to) = match &decision {
+        Some(d) if d.rerouted && d.is_enforced() => ("local", target("box", "local", "qwen-local")),
+        _ => ("default", target("up", "US", model)),
     };
     let start = Start {
         node: "test".into(),
@@ -611,8 +613,8 @@ fn drafts(s: &Setup, r: &Recorded<'_>) -> Vec<Draft> {
         path: "/v1/messages".into(),
         model: model.into(),
         stream: false,
-        route: "default".into(),
-        targets: vec![target("up", "US", model)],
+        route: route.into(),
+        targets: vec![went_to.clone()],
         request: Content::default(),
     };
     let finish = Finish {
@@ -819,8 +821,10 @@ fn explain_an_exchange_as_json_uses_its_findings_and_route() {
     assert_eq!(d["outcome"], "ok");
     assert_eq!(d["decision"]["date"], "2026-07-10");
     assert_eq!(d["decision"]["project"], "payments");
+    // Recorded on route local; decided again from the model's own route, and rerouted.
     assert_eq!(d["decision"]["route"], "local");
     assert_eq!(d["decision"]["rerouted"], true);
+    assert_eq!(d["decision"]["targets"][0]["vendor"], "box");
     assert_eq!(d["recorded"][0]["effect"], "enforce");
     assert!(
         d["recorded"]

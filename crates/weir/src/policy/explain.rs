@@ -90,8 +90,7 @@ fn from_flags(args: &ExplainArgs, config: &Config, policy: &Policy) -> anyhow::R
     })
 }
 
-/// The request an exchange recorded, routed as it was then; the routes a reroute may take as
-/// the configuration has them now.
+/// The request an exchange recorded, routed as the configuration routes its model now.
 fn from_exchange(x: &Exchange, config: &Config, policy: &Policy) -> anyhow::Result<Request> {
     if x.tunnel.is_some() {
         bail!(
@@ -105,14 +104,21 @@ fn from_exchange(x: &Exchange, config: &Config, policy: &Policy) -> anyhow::Resu
             x.id
         );
     };
-    let route = (!start.targets.is_empty()).then(|| OwnedRoute {
-        name: start.route.clone(),
-        targets: start
-            .targets
-            .iter()
-            .map(|t| (t.vendor.clone(), t.jurisdiction.clone(), t.model.clone()))
-            .collect(),
-    });
+    // The ledger records where the request was allowed to go (after the policy left targets
+    // out or rerouted it), so the model is routed again; the recorded route only when nothing
+    // serves the model any more.
+    let router = Router::new(config);
+    let route = match router.resolve(&start.model) {
+        Some(r) => Some(OwnedRoute::resolved(&r)),
+        None => (!start.targets.is_empty()).then(|| OwnedRoute {
+            name: start.route.clone(),
+            targets: start
+                .targets
+                .iter()
+                .map(|t| (t.vendor.clone(), t.jurisdiction.clone(), t.model.clone()))
+                .collect(),
+        }),
+    };
     let mut findings: Vec<String> = Vec::new();
     for f in x.finish.iter().flat_map(|f| &f.findings) {
         // Inspection findings are filed under `fingerprint` or `marker`; their rule is the
@@ -134,7 +140,7 @@ fn from_exchange(x: &Exchange, config: &Config, policy: &Policy) -> anyhow::Resu
         remotes: Vec::new(),
         model: Some(start.model.clone()),
         route,
-        reroutes: reroutes(policy, &Router::new(config), &start.model),
+        reroutes: reroutes(policy, &router, &start.model),
         findings,
     })
 }
@@ -221,8 +227,8 @@ fn compare(
     if let Some(m) = &request.model {
         facts.push(format!("model {m}"));
     }
-    if let Some(r) = &request.route {
-        facts.push(format!("route {}", r.name));
+    if let Some(s) = &x.start {
+        facts.push(format!("route {}", s.route));
     }
     if !request.findings.is_empty() {
         facts.push(format!("findings {}", request.findings.join(", ")));
