@@ -6,7 +6,7 @@
 //! not an error: it means everything is allowed, which is said, with how to add one.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -102,7 +102,7 @@ fn given(file: &Path, config: Option<&Path>) -> anyhow::Result<(PolicyText, Opti
             text,
             origin: file.display().to_string(),
             inline: false,
-            file: PathBuf::from(file),
+            file: file.to_owned(),
         },
         against,
     ))
