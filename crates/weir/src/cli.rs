@@ -26,7 +26,7 @@ What weir recorded: `weir log` (exchanges), `weir report` (where code went), `we
 
 Configuration: weir.toml in the current directory, $WEIR_CONFIG, or ~/.config/weir/weir.toml;
 without one, every vendor whose key variable is set is enabled. Check a file with
-`weir config check`.";
+`weir config check`, its policy with `weir policy check`.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -51,6 +51,10 @@ pub enum Command {
     /// Work with the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check the policy (which tools, vendors and jurisdictions are allowed, what happens to
+    /// data) and ask it what it decides for a request.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// List recent exchanges from the ledger, or show one in full (`weir log show ID`).
     #[command(after_help = LOG_HELP)]
     Log(LogArgs),
@@ -199,7 +203,13 @@ Examples:
 
 `sent` counts exchanges whose content reached a vendor (rejected or blocked ones did not).
 Bytes out are what left for vendors over every attempt; bytes in what came back. Rows are ordered
-by bytes out, largest first. The filters of `weir log` (--tool, --vendor, ...) apply too.";
+by bytes out, largest first. The filters of `weir log` (--tool, --vendor, ...) apply too.
+
+--policy sums up what the policy decided instead: exchanges decided, refused, and (in observe
+mode) that would have been refused, rerouted, by rule, tool and project; the heading names the
+mode(s) the decisions were made in. Trial a policy with mode = \"observe\", then read
+  weir report --policy --since 7d
+before switching it to enforce.";
 
 const EXPORT_HELP: &str = "\
 Examples:
@@ -570,6 +580,10 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+    /// Sum up the policy's decisions (refused, would be refused in observe mode, rerouted) by
+    /// rule, tool and project, instead of bytes and tokens. Table or JSON.
+    #[arg(long)]
+    pub policy: bool,
 }
 
 /// What `weir report` groups by.
@@ -660,4 +674,120 @@ pub struct CheckArgs {
     /// Configuration file (same as FILE).
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+/// `weir policy ...`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy and show its rules; exit code 1 when it has errors.
+    #[command(after_help = POLICY_CHECK_HELP)]
+    Check(PolicyCheckArgs),
+    /// Show what the policy decides for a request, described by flags or given as a ledger
+    /// exchange id, with every rule that applied.
+    #[command(after_help = POLICY_EXPLAIN_HELP)]
+    Explain(Box<ExplainArgs>),
+}
+
+const POLICY_CHECK_HELP: &str = "\
+Examples:
+  weir policy check                      # the policy weir.toml names (policy = \"policy.toml\")
+  weir policy check draft-policy.toml    # a policy file, checked against ./weir.toml's routes
+  weir policy check -c /etc/weir/weir.toml
+
+FILE is a policy file, unless it has a top-level `policy` key: then it is a weir.toml, and the
+policy it names (policy = \"PATH\" or a [policy] table) is checked. Names the policy shares with
+the configuration (reroute:ROUTE, vendor names) are checked against the weir.toml in use; without
+one they are not checked.
+
+On success: `FILE: ok`, then the mode, classes, teams, where reroutes go, and every rule with its
+line and id (the id cited in explanations and in the ledger). On errors: every error as
+FILE:LINE:COL: message, and exit code 1. A configuration without a policy is not an error: with
+no policy everything is allowed (exit code 0).";
+
+const POLICY_EXPLAIN_HELP: &str = "\
+Examples:
+  weir policy explain --tool claude-code --version 2.1.3
+  weir policy explain --tool codex --cwd /srv/acme/payments --model claude-sonnet-4-5
+  weir policy explain --tool claude-code --project payments --finding secret --model claude-x
+  weir policy explain --tool aider --vendor deepseek --date 2026-07-10
+  weir policy explain --tool claude-code --user alice@acme.com --format json
+  weir policy explain req_01J...                      # a recorded exchange: now and then
+  weir policy explain --policy draft.toml req_01J...  # what a draft would have said
+
+The route: --model resolves through weir.toml's routes (as the gateway would); --vendor NAME
+names one target instead (with --model as its model). Without either, only the tool, project
+and data are decided. Routes the policy reroutes to are resolved too, so a reroute is decided
+to its end. --cwd is made absolute; --remote may be repeated and takes any git URL spelling.
+--finding names a category present in the request (secret, email, time-zone, invisible, ...).
+The date defaults to today (UTC); rules with from/until are decided for --date.
+
+With an exchange id, the exchange's tool, version, user, project, model and findings come from
+the ledger (it keeps no working directory or remotes: the project is the one recorded), the model
+is routed as weir.toml routes it now, and the request is decided with the current policy for the
+day of the exchange (or --date), beside the decisions recorded then.
+
+--format json writes the decision as JSON (for an exchange id: {exchange, time, outcome,
+decision, recorded}). Exit code 0 when explained, allowed or refused; 1 on errors.";
+
+/// `weir policy check`.
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// A policy file, or a weir.toml naming one (default: the policy the weir.toml in use
+    /// names).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Configuration file: its policy is checked, and its routes and vendors are what the
+    /// policy's names are checked against.
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+/// `weir policy explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A ledger exchange id (`req_…`): decide that request again and show what was recorded.
+    #[arg(
+        value_name = "ID",
+        conflicts_with_all = ["tool", "version", "project", "cwd", "remote", "user", "model", "vendor", "finding"]
+    )]
+    pub id: Option<String>,
+    /// Configuration file: its policy, routes and vendors (and its ledger, for an id).
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Decide with this policy file instead of the one weir.toml names (to try a draft).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The coding tool's id (claude-code, codex, qwen-code, aider, ...); none: `unknown`.
+    #[arg(long, value_name = "ID")]
+    pub tool: Option<String>,
+    /// The tool's version.
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+    /// A project named explicitly (as `weir run --project` or a header would).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// The working directory the tool runs in.
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// A git remote URL of the working tree (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub remote: Vec<String>,
+    /// The user's identity (matched against team members).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// The model asked for: routed through weir.toml's routes.
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// Send to this vendor (one target) instead of the model's route.
+    #[arg(long, value_name = "NAME")]
+    pub vendor: Option<String>,
+    /// A finding category present in the request (repeatable): secret, email, time-zone, ...
+    #[arg(long, value_name = "CATEGORY")]
+    pub finding: Vec<String>,
+    /// Decide for this day (YYYY-MM-DD, UTC) instead of today, or the exchange's day.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<weir_policy::Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
 }

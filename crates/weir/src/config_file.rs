@@ -71,25 +71,17 @@ pub fn load_with_policy(given: Option<&Path>) -> anyhow::Result<Loaded> {
     let path = locate(given);
     let (config, origin) = load(given)?;
     let mut files: Vec<PathBuf> = path.iter().cloned().collect();
-    let policy = match (&config.policy, &path) {
-        (PolicySource::None, _) | (_, None) => None,
-        (PolicySource::Inline { .. }, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-            Policy::parse_section(&text, &origin, "policy")
-                .map_err(|e| policy_errors(&origin, &e))?
-        }
-        (PolicySource::File { path: file, line }, Some(path)) => {
-            let file = beside(path, file);
-            let text = std::fs::read_to_string(&file).with_context(|| {
-                format!(
-                    "cannot read the policy file {} (named by policy = at {origin}:{line})",
-                    file.display()
-                )
-            })?;
-            let name = file.display().to_string();
-            files.push(file);
-            Some(Policy::parse(&text, &name).map_err(|e| policy_errors(&name, &e))?)
+    let text = match &path {
+        Some(path) => read_policy(&config, path, &origin)?,
+        None => None,
+    };
+    let policy = match text {
+        None => None,
+        Some(text) => {
+            if !text.inline {
+                files.push(text.file.clone());
+            }
+            text.parse().map_err(|e| policy_errors(&text.origin, &e))?
         }
     };
     if let Some(policy) = &policy {
@@ -103,6 +95,64 @@ pub fn load_with_policy(given: Option<&Path>) -> anyhow::Result<Loaded> {
         policy: policy.map(Arc::new),
         files,
     })
+}
+
+/// The text of a policy, read but not yet parsed.
+pub struct PolicyText {
+    /// The policy file's text, or all of weir.toml when the policy is its `[policy]` table.
+    pub text: String,
+    /// How rules are cited (`origin:line`): the path of the file the text came from.
+    pub origin: String,
+    /// Whether `text` is weir.toml with the policy in its `[policy]` table.
+    pub inline: bool,
+    /// The file read.
+    pub file: PathBuf,
+}
+
+impl PolicyText {
+    /// Parses the policy, keeping the file's line numbers. `None` only when an inline text has
+    /// no `[policy]` table after all.
+    pub fn parse(&self) -> Result<Option<Policy>, PolicyErrors> {
+        if self.inline {
+            Policy::parse_section(&self.text, &self.origin, "policy")
+        } else {
+            Policy::parse(&self.text, &self.origin).map(Some)
+        }
+    }
+}
+
+/// Reads the policy that `config` (loaded from `path`, called `origin` in messages) names:
+/// `None` when it names none.
+pub fn read_policy(
+    config: &Config,
+    path: &Path,
+    origin: &str,
+) -> anyhow::Result<Option<PolicyText>> {
+    Ok(Some(match &config.policy {
+        PolicySource::None => return Ok(None),
+        PolicySource::Inline { .. } => PolicyText {
+            text: std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?,
+            origin: origin.to_owned(),
+            inline: true,
+            file: path.to_owned(),
+        },
+        PolicySource::File { path: file, line } => {
+            let file = beside(path, file);
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "cannot read the policy file {} (named by policy = at {origin}:{line})",
+                    file.display()
+                )
+            })?;
+            PolicyText {
+                text,
+                origin: file.display().to_string(),
+                inline: false,
+                file,
+            }
+        }
+    }))
 }
 
 /// `file` as named in the configuration at `config`: relative paths start at its directory.

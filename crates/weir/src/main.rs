@@ -6,6 +6,7 @@ mod cli;
 mod config_file;
 mod inspect;
 mod ledger;
+mod policy;
 mod run;
 mod scan;
 mod serve;
@@ -26,6 +27,8 @@ fn main() -> ExitCode {
         // Scanning is synchronous and parallel on its own threads.
         cli::Command::Scan(args) => return scan::main(args),
         cli::Command::Inspect(args) => return inspect::main(args),
+        // Reads files and the ledger, like the ledger commands.
+        cli::Command::Policy(command) => return finish(policy::main(command)),
         other => other,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -49,7 +52,8 @@ fn main() -> ExitCode {
             | cli::Command::Export(_)
             | cli::Command::Verify(_)
             | cli::Command::Scan(_)
-            | cli::Command::Inspect(_) => unreachable!("handled above"),
+            | cli::Command::Inspect(_)
+            | cli::Command::Policy(_) => unreachable!("handled above"),
         }
     });
     finish(result)

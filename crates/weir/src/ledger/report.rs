@@ -12,7 +12,7 @@ use weir_ledger::query::{self, Dimension, Row};
 
 use super::table::{Align, Table, csv_record, grouped, human_bytes};
 use super::{Direction, matches, open, scan, time};
-use crate::cli::{GroupBy, ReportArgs, ReportFormat};
+use crate::cli::{FilterArgs, GroupBy, ReportArgs, ReportFormat};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -36,15 +36,10 @@ fn outcome_names() -> Vec<&'static str> {
 
 /// `weir report`.
 pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let until = args.filter.until.unwrap_or_else(|| time::now_ms() + 1);
-    let since = args.filter.since.unwrap_or(until - 30 * DAY_MS);
-    if since >= until {
-        bail!(
-            "--since ({}) is not before --until ({}): nothing can match",
-            time::iso(since),
-            time::iso(until)
-        );
+    if args.policy {
+        return crate::policy::report::report(args);
     }
+    let (since, until) = period(&args.filter)?;
     let mut by: Vec<Dimension> = Vec::new();
     for g in &args.by {
         let d = dimension(*g);
@@ -201,6 +196,21 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The period a report covers: `--since` (default: 30 days before `--until`) to `--until`
+/// (default: now).
+pub fn period(filter: &FilterArgs) -> anyhow::Result<(i64, i64)> {
+    let until = filter.until.unwrap_or_else(|| time::now_ms() + 1);
+    let since = filter.since.unwrap_or(until - 30 * DAY_MS);
+    if since >= until {
+        bail!(
+            "--since ({}) is not before --until ({}): nothing can match",
+            time::iso(since),
+            time::iso(until)
+        );
+    }
+    Ok((since, until))
 }
 
 fn merge(into: &mut Row, row: &Row) {
