@@ -165,6 +165,9 @@ agent secret "$work/billing" "Deploy with the key $key and say hello."
 agent nosecret "$work/billing" "Say hello."
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
 "$weir" log --config "$work/weir.toml" --format json --limit 1000 >"$work/log.json" 2>>"$work/serve.log"
+refused_id=$(python3 -c 'import json,sys; xs=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(next((x["id"] for x in xs if x.get("outcome")=="blocked"), ""))' "$work/log.json")
+"$weir" policy explain --config "$work/weir.toml" "$refused_id" >"$work/explain.out" 2>&1
+"$weir" report --policy --config "$work/weir.toml" --since 1d >"$work/report.out" 2>&1
 
 python3 - "$work" "$cloud_reply" "$local_reply" <<'PY'
 import json, pathlib, re, sys
@@ -186,7 +189,7 @@ def run(name):
 def tail(name):
     return (read(name, "out") + read(name, "err")).strip()[-400:]
 
-check("ok" in read("check", "out"), f"weir policy check accepts the policy: {read('check', 'out').strip()[:200]}")
+check(": ok" in read("check", "out"), f"weir policy check accepts the policy: {read('check', 'out').strip().splitlines()[0][:200]}")
 policy = read("policy", "toml")
 ban_line = next(i for i, l in enumerate(policy.splitlines(), 1) if l.strip() == "[[tool]]")
 
@@ -222,5 +225,10 @@ check(bool(refused) and all(x.get("tool") == "claude-code" for x in refused),
       f"the ledger lists the refused requests ({len(refused)}) with the tool")
 projects = {x.get("project") for x in log}
 check("payments" in projects and "billing" in projects, f"the ledger names the projects: {sorted(p for p in projects if p)}")
+explain = read("explain", "out")
+check("SEC-114" in explain and "refuse" in explain,
+      f"weir policy explain ID shows the recorded refusal and its rule: {explain.strip()[:300]}")
+report = read("report", "out")
+check("tool.claude-code" in report, f"weir report --policy counts the refusal by its rule: {report.strip()[:300]}")
 sys.exit(1 if failures else 0)
 PY
