@@ -269,19 +269,25 @@ async fn proxy(
         .await;
     let bytes = inspected.body.clone().unwrap_or(bytes);
     let scanned = shared.dlp.scan(&bytes).await;
-    let mut subject = crate::policy::Subject {
+    let mut subject = weir_policy::Request {
         tool: inspected.client.tool.clone(),
         version: inspected.client.version.clone(),
-        asked,
+        user: asked.user.clone(),
+        project: asked.project.clone(),
         cwd: inspected.cwd.clone(),
         remotes: inspected.remotes.clone(),
-        model: model.clone(),
-        categories: inspected.categories.clone(),
+        model: Some(model.clone()),
+        findings: inspected
+            .categories
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect(),
+        ..weir_policy::Request::default()
     };
     if let Ok(s) = &scanned {
         for c in s.categories() {
-            if !subject.categories.contains(&c.as_str()) {
-                subject.categories.push(c.as_str());
+            if !subject.findings.iter().any(|f| f == c.as_str()) {
+                subject.findings.push(c.as_str().to_owned());
             }
         }
     }
@@ -352,7 +358,7 @@ async fn proxy(
     let project: Option<String> = decision
         .as_ref()
         .and_then(|d| d.project.as_deref().map(str::to_owned))
-        .or_else(|| subject.asked.project.clone());
+        .or_else(|| subject.project.clone());
     let refusal = decision
         .as_ref()
         .and_then(|d| d.enforced_refusal())
@@ -373,7 +379,7 @@ async fn proxy(
                 stream: peek.stream,
                 route,
                 targets: Vec::new(),
-                user: subject.asked.user.as_deref(),
+                user: subject.user.as_deref(),
                 project: project.as_deref(),
                 client,
                 body: &recorded,
@@ -461,7 +467,7 @@ async fn proxy(
             stream: peek.stream,
             route: &resolved.route,
             targets: candidates.iter().map(forward::target_record).collect(),
-            user: subject.asked.user.as_deref(),
+            user: subject.user.as_deref(),
             project: project.as_deref(),
             client,
             body: &recorded,

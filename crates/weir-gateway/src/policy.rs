@@ -8,7 +8,7 @@
 
 use http::HeaderMap;
 use weir_config::{Action, Resolved, Router};
-use weir_policy::{DataAction, Decision, Facts, Policy, Route, Target};
+use weir_policy::{DataAction, Decision, OwnedRoute, Policy, Request};
 use weir_protocol::{ApiError, ErrorKind};
 
 /// Header a client names its project with (`weir run --project` uses the URL instead).
@@ -59,105 +59,52 @@ pub fn project_in_path(path: &str) -> Option<(&str, &str)> {
     valid.then_some((name, rest))
 }
 
-/// Everything known of a request when the policy decides it, owned.
-#[derive(Debug, Clone, Default)]
-pub struct Subject {
-    /// The identified tool.
-    pub tool: Option<String>,
-    /// Its version.
-    pub version: Option<String>,
-    /// What the client says about itself.
-    pub asked: Asked,
-    /// The working directory the request discloses.
-    pub cwd: Option<String>,
-    /// The git remotes it discloses.
-    pub remotes: Vec<String>,
-    /// The model asked for.
-    pub model: String,
-    /// Categories found by inspection and the DLP scan.
-    pub categories: Vec<&'static str>,
-}
-
-/// A route's targets as the policy sees them (vendor, jurisdiction, model), owned so that
-/// [`Facts`] can borrow them.
-struct Owned {
-    name: String,
-    targets: Vec<(String, String, String)>,
-}
-
-impl Owned {
-    fn of(resolved: &Resolved) -> Owned {
-        Owned {
-            name: resolved.route.clone(),
-            targets: resolved
-                .targets
-                .iter()
-                .map(|t| {
-                    (
-                        t.vendor.name.clone(),
-                        t.vendor.jurisdiction.to_string(),
-                        t.model.clone(),
-                    )
-                })
-                .collect(),
-        }
-    }
-
-    fn targets(&self) -> Vec<Target<'_>> {
-        self.targets
+/// The route `resolved` as the policy sees it: vendor, jurisdiction and model per target.
+pub fn route_of(resolved: &Resolved) -> OwnedRoute {
+    OwnedRoute {
+        name: resolved.route.clone(),
+        targets: resolved
+            .targets
             .iter()
-            .map(|(vendor, jurisdiction, model)| Target {
-                vendor,
-                jurisdiction,
-                model,
+            .map(|t| {
+                (
+                    t.vendor.name.clone(),
+                    t.vendor.jurisdiction.to_string(),
+                    t.model.clone(),
+                )
             })
-            .collect()
+            .collect(),
     }
 }
 
-/// Decides `subject` going to `route` on `today`, with every route a data action of `policy`
-/// may send it to resolved through `router`.
+/// Every route `policy` may reroute a request for `model` to, through `router`. A route that
+/// does not exist or has no enabled vendor is left out: the decision then refuses a reroute
+/// to it, so a request never goes elsewhere unchecked.
+pub fn reroutes(policy: &Policy, router: &Router, model: &str) -> Vec<OwnedRoute> {
+    policy
+        .reroute_routes()
+        .into_iter()
+        .filter_map(|name| router.route_named(name, model))
+        .map(|r| route_of(&r))
+        .collect()
+}
+
+/// Decides `request` going to `route` on `today`, with every route a data action of `policy`
+/// may send it to.
 pub fn decide(
     policy: &Policy,
     router: &Router,
-    subject: &Subject,
+    request: &Request,
     route: &Resolved,
     today: weir_policy::Date,
 ) -> Decision {
-    let main = Owned::of(route);
-    let reroutes: Vec<Owned> = policy
-        .reroute_routes()
-        .into_iter()
-        .filter_map(|name| router.route_named(name, &subject.model))
-        .map(|r| Owned::of(&r))
-        .collect();
-    let main_targets = main.targets();
-    let reroute_targets: Vec<Vec<Target<'_>>> = reroutes.iter().map(Owned::targets).collect();
-    let reroutes: Vec<Route<'_>> = reroutes
-        .iter()
-        .zip(&reroute_targets)
-        .map(|(r, t)| Route {
-            name: &r.name,
-            targets: t,
-        })
-        .collect();
-    let remotes: Vec<&str> = subject.remotes.iter().map(String::as_str).collect();
-    let facts = Facts {
-        tool: subject.tool.as_deref(),
-        version: subject.version.as_deref(),
-        user: subject.asked.user.as_deref(),
-        project: subject.asked.project.as_deref(),
-        cwd: subject.cwd.as_deref(),
-        remotes: &remotes,
-        model: Some(&subject.model),
-        route: Some(Route {
-            name: &main.name,
-            targets: &main_targets,
-        }),
-        reroutes: &reroutes,
-        findings: &subject.categories,
+    let model = request.model.as_deref().unwrap_or_default();
+    let request = Request {
+        route: Some(route_of(route)),
+        reroutes: reroutes(policy, router, model),
+        ..request.clone()
     };
-    weir_policy::decide(policy, &facts, today)
+    request.decide(policy, today)
 }
 
 /// The DLP action for a finding category under an enforced `decision`: the policy's, when it

@@ -55,3 +55,91 @@ pub struct Target<'a> {
     /// The model asked of it.
     pub model: &'a str,
 }
+
+/// The facts of a request as owned values, for callers that gather them before deciding (the
+/// gateway across its stages, `weir policy explain` from flags or the ledger).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// The tool's id; `None` is `unknown`.
+    pub tool: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// The user's identity.
+    pub user: Option<String>,
+    /// A project named explicitly.
+    pub project: Option<String>,
+    /// The working directory.
+    pub cwd: Option<String>,
+    /// Git remotes of the working tree.
+    pub remotes: Vec<String>,
+    /// The model asked for.
+    pub model: Option<String>,
+    /// The route the model selected.
+    pub route: Option<OwnedRoute>,
+    /// Routes the policy may reroute to, with their targets.
+    pub reroutes: Vec<OwnedRoute>,
+    /// Categories of the findings in the request.
+    pub findings: Vec<String>,
+}
+
+/// A route and its targets, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedRoute {
+    /// The route's name.
+    pub name: String,
+    /// Its targets in failover order: (vendor, jurisdiction, model).
+    pub targets: Vec<(String, String, String)>,
+}
+
+impl OwnedRoute {
+    fn targets(&self) -> Vec<Target<'_>> {
+        self.targets
+            .iter()
+            .map(|(vendor, jurisdiction, model)| Target {
+                vendor,
+                jurisdiction,
+                model,
+            })
+            .collect()
+    }
+}
+
+impl Request {
+    /// Decides the request with `policy` on `today` ([`crate::decide`] on its borrowed facts).
+    pub fn decide(&self, policy: &crate::Policy, today: crate::Date) -> crate::Decision {
+        let remotes: Vec<&str> = self.remotes.iter().map(String::as_str).collect();
+        let findings: Vec<&str> = self.findings.iter().map(String::as_str).collect();
+        let route_targets = self.route.as_ref().map(OwnedRoute::targets);
+        let reroute_targets: Vec<Vec<Target<'_>>> =
+            self.reroutes.iter().map(OwnedRoute::targets).collect();
+        let reroutes: Vec<Route<'_>> = self
+            .reroutes
+            .iter()
+            .zip(&reroute_targets)
+            .map(|(r, targets)| Route {
+                name: &r.name,
+                targets,
+            })
+            .collect();
+        let facts = Facts {
+            tool: self.tool.as_deref(),
+            version: self.version.as_deref(),
+            user: self.user.as_deref(),
+            project: self.project.as_deref(),
+            cwd: self.cwd.as_deref(),
+            remotes: &remotes,
+            model: self.model.as_deref(),
+            route: self
+                .route
+                .as_ref()
+                .zip(route_targets.as_deref())
+                .map(|(r, targets)| Route {
+                    name: &r.name,
+                    targets,
+                }),
+            reroutes: &reroutes,
+            findings: &findings,
+        };
+        crate::decide(policy, &facts, today)
+    }
+}

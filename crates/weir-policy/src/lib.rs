@@ -214,7 +214,7 @@ pub use decision::{
     TargetVerdict,
 };
 pub use error::{PolicyError, PolicyErrors};
-pub use facts::{Facts, Route, Target};
+pub use facts::{Facts, OwnedRoute, Request, Route, Target};
 pub use parse::EU;
 pub use policy::{Mode, Policy, References, RuleKind, RuleRef, Verdict};
 pub use version::{Version, VersionRange};

@@ -11,7 +11,7 @@ use weir_ledger::query::{self, Exchange};
 use weir_policy::{Date, Decision, Policy, data};
 
 use super::recorded::Recorded;
-use super::request::{OwnedRoute, Request, reroutes, vendor_route};
+use super::request::{OwnedRoute, Request, reroutes, route_of, vendor_route};
 use crate::cli::{ExplainArgs, TextFormat};
 use crate::ledger::table::{Align, Table};
 use crate::ledger::{self, outcome_name, time};
@@ -67,7 +67,7 @@ fn from_flags(args: &ExplainArgs, config: &Config, policy: &Policy) -> anyhow::R
     let route = match (&args.vendor, model) {
         (Some(vendor), _) => Some(vendor_route(config, vendor, model.unwrap_or(NO_MODEL))?),
         (None, Some(m)) => match router.resolve(m) {
-            Some(r) => Some(OwnedRoute::resolved(&r)),
+            Some(r) => Some(route_of(&r)),
             None => bail!(
                 "nothing serves model \"{m}\": no route of the configuration and no enabled \
                  vendor's models match it (`weir config check` lists them); pass --vendor NAME \
@@ -109,7 +109,7 @@ fn from_exchange(x: &Exchange, config: &Config, policy: &Policy) -> anyhow::Resu
     // serves the model any more.
     let router = Router::new(config);
     let route = match router.resolve(&start.model) {
-        Some(r) => Some(OwnedRoute::resolved(&r)),
+        Some(r) => Some(route_of(&r)),
         None => (!start.targets.is_empty()).then(|| OwnedRoute {
             name: start.route.clone(),
             targets: start
