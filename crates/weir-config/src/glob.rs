@@ -30,62 +30,13 @@ impl Glob {
 
     /// Whether `name` matches. Linear in `name.len() * pattern.len()` at worst.
     pub fn matches(&self, name: &str) -> bool {
-        // Greedy matching with one backtrack point (the last `*`): on a mismatch, let that `*`
-        // swallow one more character of `name` and retry from just after it. Indices are byte
-        // offsets that always sit on character boundaries of both strings.
-        let pat = self.pattern.as_bytes();
-        let name_b = name.as_bytes();
-        let (mut p, mut n) = (0, 0);
-        // (pattern index just after the last `*`, name index that `*` currently stops at)
-        let mut star: Option<(usize, usize)> = None;
-        while n < name_b.len() {
-            if p < pat.len() {
-                match pat[p] {
-                    b'*' => {
-                        p += 1;
-                        star = Some((p, n));
-                        continue;
-                    }
-                    b'?' => {
-                        p += 1;
-                        n += utf8_width(name_b[n]);
-                        continue;
-                    }
-                    c if c == name_b[n] => {
-                        p += 1;
-                        n += 1;
-                        continue;
-                    }
-                    _ => {}
-                }
-            }
-            match star {
-                Some((after_star, stop)) => {
-                    let stop = stop + utf8_width(name_b[stop]);
-                    star = Some((after_star, stop));
-                    p = after_star;
-                    n = stop;
-                }
-                None => return false,
-            }
-        }
-        pat[p..].iter().all(|&c| c == b'*')
+        weir_policy::glob::matches(&self.pattern, name)
     }
 }
 
 impl std::fmt::Display for Glob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.pattern)
-    }
-}
-
-/// Length in bytes of the UTF-8 sequence starting with `first`.
-fn utf8_width(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
     }
 }
 

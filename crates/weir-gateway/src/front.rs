@@ -291,11 +291,11 @@ async fn proxy(
             }
         }
     }
-    let decide = |route: &weir_config::Resolved| {
+    let mut decide = |route: &weir_config::Resolved| {
         shared
             .policy
             .as_ref()
-            .map(|policy| crate::policy::decide(policy, &shared.router, &subject, route, today))
+            .map(|policy| crate::policy::decide(policy, &shared.router, &mut subject, route, today))
     };
     let mut decision = decide(&resolved);
     let mut inspection = match scanned {

@@ -90,20 +90,17 @@ pub fn reroutes(policy: &Policy, router: &Router, model: &str) -> Vec<OwnedRoute
 }
 
 /// Decides `request` going to `route` on `today`, with every route a data action of `policy`
-/// may send it to.
+/// may send it to (both set on `request`).
 pub fn decide(
     policy: &Policy,
     router: &Router,
-    request: &Request,
+    request: &mut Request,
     route: &Resolved,
     today: weir_policy::Date,
 ) -> Decision {
     let model = request.model.as_deref().unwrap_or_default();
-    let request = Request {
-        route: Some(route_of(route)),
-        reroutes: reroutes(policy, router, model),
-        ..request.clone()
-    };
+    request.reroutes = reroutes(policy, router, model);
+    request.route = Some(route_of(route));
     request.decide(policy, today)
 }
 

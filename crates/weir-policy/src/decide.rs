@@ -40,6 +40,84 @@ fn better(a: (Specificity, Verdict, usize), b: (Specificity, Verdict, usize)) ->
     rank(a) > rank(b)
 }
 
+/// What [`choose`] reads of an allow/deny rule, a tool rule or a target rule alike.
+struct Ruled<'p> {
+    rule: &'p RuleRef,
+    scope: &'p Scope,
+    verdict: Verdict,
+    reason: Option<&'p Arc<str>>,
+}
+
+impl<'p> From<&'p crate::policy::ToolRule> for Ruled<'p> {
+    fn from(r: &'p crate::policy::ToolRule) -> Ruled<'p> {
+        Ruled {
+            rule: &r.rule,
+            scope: &r.scope,
+            verdict: r.verdict,
+            reason: r.reason.as_ref(),
+        }
+    }
+}
+
+impl<'p> From<&'p TargetRule> for Ruled<'p> {
+    fn from(r: &'p TargetRule) -> Ruled<'p> {
+        Ruled {
+            rule: &r.rule,
+            scope: &r.scope,
+            verdict: r.verdict,
+            reason: r.reason.as_ref(),
+        }
+    }
+}
+
+/// Among the rules matching one subject (each with its index and subject level), the one that
+/// decides, as (verdict, index); `None` when none is in effect. Every matching rule goes into
+/// the explanation: out of its dates as not in effect (in rule order), then the others as
+/// decided or overridden. `gated`: something outside the rules (a class limit) decides, so
+/// every matching rule is overridden.
+fn choose<'p>(
+    matching: impl Iterator<Item = (usize, Ruled<'p>, u8)>,
+    subject: &Arc<str>,
+    today: Date,
+    gated: bool,
+    rules: &mut Vec<Applied>,
+) -> Option<(Verdict, usize)> {
+    let mut best: Option<(Specificity, Verdict, usize)> = None;
+    let mut candidates: Vec<(usize, Ruled<'p>)> = Vec::new();
+    for (i, r, level) in matching {
+        if !r.scope.in_effect(today) {
+            rules.push(applied(
+                r.rule,
+                subject,
+                verdict_effect(r.verdict),
+                Status::NotInEffect,
+                r.reason,
+            ));
+            continue;
+        }
+        let key = (specificity(level, r.scope), r.verdict, i);
+        if best.is_none_or(|b| better(key, b)) {
+            best = Some(key);
+        }
+        candidates.push((i, r));
+    }
+    for (i, r) in candidates {
+        let status = if !gated && best.is_some_and(|b| b.2 == i) {
+            Status::Decided
+        } else {
+            Status::Overridden
+        };
+        rules.push(applied(
+            r.rule,
+            subject,
+            verdict_effect(r.verdict),
+            status,
+            r.reason,
+        ));
+    }
+    best.map(|(_, v, i)| (v, i))
+}
+
 /// The request's context, worked out once.
 struct Who<'p> {
     teams: Vec<usize>,
@@ -344,55 +422,19 @@ fn tool(
         Some(v) => format!("tool {id_shown} {v}").into(),
         None => format!("tool {id_shown}").into(),
     };
-    let mut best: Option<(Specificity, Verdict, usize)> = None;
-    let mut candidates: Vec<usize> = Vec::new();
-    for (i, r) in policy.tools.iter().enumerate() {
-        if !r.names.iter().any(|n| n.eq_ignore_ascii_case(id)) || !who.in_scope(&r.scope) {
-            continue;
-        }
-        if let Some(range) = &r.versions
-            && !version.as_ref().is_some_and(|v| range.contains(v))
-        {
-            continue;
-        }
-        if !r.scope.in_effect(today) {
-            rules.push(applied(
-                &r.rule,
-                &subject,
-                verdict_effect(r.verdict),
-                Status::NotInEffect,
-                r.reason.as_ref(),
-            ));
-            continue;
-        }
-        let key = (
-            specificity(1 + u8::from(r.versions.is_some()), &r.scope),
-            r.verdict,
-            i,
-        );
-        if best.is_none_or(|b| better(key, b)) {
-            best = Some(key);
-        }
-        candidates.push(i);
-    }
-    for &i in &candidates {
-        let r = &policy.tools[i];
-        let status = if best.is_some_and(|b| b.2 == i) {
-            Status::Decided
-        } else {
-            Status::Overridden
-        };
-        rules.push(applied(
-            &r.rule,
-            &subject,
-            verdict_effect(r.verdict),
-            status,
-            r.reason.as_ref(),
-        ));
-    }
+    let matching = policy.tools.iter().enumerate().filter_map(|(i, r)| {
+        let named = r.names.iter().any(|n| n.eq_ignore_ascii_case(id));
+        let in_range = r
+            .versions
+            .as_ref()
+            .is_none_or(|range| version.as_ref().is_some_and(|v| range.contains(v)));
+        (named && in_range && who.in_scope(&r.scope))
+            .then(|| (i, Ruled::from(r), 1 + u8::from(r.versions.is_some())))
+    });
+    let best = choose(matching, &subject, today, false, rules);
     match best {
-        Some((_, Verdict::Allow, _)) => None,
-        Some((_, Verdict::Deny, i)) => {
+        Some((Verdict::Allow, _)) => None,
+        Some((Verdict::Deny, i)) => {
             let r = &policy.tools[i];
             let mut what = format!("tool {id_shown}");
             if let (Some(range), Some(v)) = (&r.versions, raw_version) {
@@ -604,49 +646,14 @@ fn target(
         }
     }
 
-    let mut best: Option<(Specificity, Verdict, usize)> = None;
-    let mut candidates = Vec::new();
-    for (i, r) in policy.targets.iter().enumerate() {
-        let Some(level) = target_subject(r, t) else {
-            continue;
-        };
-        if !who.in_scope(&r.scope) {
-            continue;
-        }
-        if !r.scope.in_effect(today) {
-            rules.push(applied(
-                &r.rule,
-                &subject,
-                verdict_effect(r.verdict),
-                Status::NotInEffect,
-                r.reason.as_ref(),
-            ));
-            continue;
-        }
-        let key = (specificity(level, &r.scope), r.verdict, i);
-        if best.is_none_or(|b| better(key, b)) {
-            best = Some(key);
-        }
-        candidates.push(i);
-    }
-    for &i in &candidates {
-        let r = &policy.targets[i];
-        let status = if class_denies.is_none() && best.is_some_and(|b| b.2 == i) {
-            Status::Decided
-        } else {
-            Status::Overridden
-        };
-        rules.push(applied(
-            &r.rule,
-            &subject,
-            verdict_effect(r.verdict),
-            status,
-            r.reason.as_ref(),
-        ));
-    }
+    let matching = policy.targets.iter().enumerate().filter_map(|(i, r)| {
+        let level = target_subject(r, t)?;
+        who.in_scope(&r.scope).then(|| (i, Ruled::from(r), level))
+    });
+    let best = choose(matching, &subject, today, class_denies.is_some(), rules);
     let (allowed, rule) = if let Some(rule) = class_denies {
         (false, rule)
-    } else if let Some((_, v, i)) = best {
+    } else if let Some((v, i)) = best {
         (v == Verdict::Allow, &policy.targets[i].rule)
     } else {
         let def = &policy.defaults.target;

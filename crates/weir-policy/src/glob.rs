@@ -43,7 +43,7 @@ impl Wildcard {
     /// Whether `name` matches. Case-insensitive patterns expect `name` lower-cased by the
     /// caller (done once per request rather than once per pattern).
     pub fn matches(&self, name: &str) -> bool {
-        wildcard(self.pattern.as_bytes(), name.as_bytes())
+        matches(&self.pattern, name)
     }
 
     /// Whether `name` matches, folding its case first when the pattern is case-insensitive.
@@ -54,6 +54,13 @@ impl Wildcard {
             self.matches(name)
         }
     }
+}
+
+/// Whether `text` matches the wildcard `pattern`: `*` any run of characters, `?` one
+/// character, anything else itself (byte for byte, so case matters). Linear in
+/// `text.len() * pattern.len()` at worst. Also weir.toml's model globs.
+pub fn matches(pattern: &str, text: &str) -> bool {
+    wildcard(pattern.as_bytes(), text.as_bytes())
 }
 
 /// Greedy wildcard matching with one backtrack point (the last `*`): on a mismatch, let that
